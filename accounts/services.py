@@ -1,0 +1,99 @@
+"""Writes of the accounts app."""
+
+from __future__ import annotations
+
+import socket
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User, WorkerHeartbeat, new_calendar_secret
+from accounts.roles import ROLE_PERMISSIONS
+from facility.models import Organization
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    full_name: str = "",
+    time_zone: str | None = None,
+    language: str | None = None,
+    institution: Organization | None = None,
+    is_staff: bool = False,
+) -> User:
+    """Create a user after validating every field (password rules included)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    user = User(
+        username=username,
+        email=User.objects.normalize_email(email),
+        full_name=full_name,
+        institution=institution,
+        is_staff=is_staff,
+    )
+    if time_zone:
+        user.time_zone = time_zone
+    if language:
+        user.language = language
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+    """Change the user's language and/or time zone."""
+    if language is not None:
+        user.language = language
+    if time_zone is not None:
+        user.time_zone = time_zone
+    user.full_clean()
+    user.save(update_fields=["language", "time_zone"])
+    return user
+
+
+@transaction.atomic
+def user_rotate_calendar_secret(*, user: User) -> User:
+    """Give the user a new iCalendar secret; the old feed URL stops working."""
+    user.calendar_secret = new_calendar_secret()
+    user.save(update_fields=["calendar_secret"])
+    return user
+
+
+@transaction.atomic
+def group_permissions_sync() -> None:
+    """Create the staff groups and grant each the model permissions of `ROLE_PERMISSIONS` (idempotent)."""
+    for group_name, grants in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = Q(pk__in=[])
+        for target, actions in grants.items():
+            app_label, _, model = target.partition(".")
+            scope = Q(content_type__app_label=app_label)
+            if model:
+                scope &= Q(content_type__model=model)
+            for action in actions:
+                wanted |= scope & Q(codename__startswith=f"{action}_")
+        group.permissions.add(*Permission.objects.filter(wanted))
+
+
+def worker_heartbeat_record(*, hostname: str | None = None) -> WorkerHeartbeat:
+    """Record that a worker is alive (idempotent per run: one row per host, counter bumped)."""
+    host = hostname or socket.gethostname()
+    now = timezone.now()
+    updated = WorkerHeartbeat.objects.filter(hostname=host).update(seen_at=now, beats=F("beats") + 1)
+    if not updated:
+        heartbeat, created = WorkerHeartbeat.objects.get_or_create(hostname=host, defaults={"seen_at": now, "beats": 1})
+        if not created:
+            WorkerHeartbeat.objects.filter(pk=heartbeat.pk).update(seen_at=now, beats=F("beats") + 1)
+    return WorkerHeartbeat.objects.get(hostname=host)

@@ -1,0 +1,37 @@
+"""URLs: admin, portal, REST API v1, schema and docs, health, calendar feeds."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.views import PortalHomeView
+from config import health
+from scheduling.views import CalendarFeedView
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("portal/", include(([path("", PortalHomeView.as_view(), name="home")], "portal"))),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("calendar/<str:secret>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
+]
+
+admin.site.site_header = "Quantum Facility Records"
+admin.site.site_title = "Quantum Facility Records"
+admin.site.index_title = "Administration"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
