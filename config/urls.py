@@ -12,6 +12,10 @@ from scheduling.views import CalendarFeedView
 
 api_v1 = [
     path("", include("accounts.api_urls")),
+    path("", include("facility.api_urls")),
+    path("", include("scheduling.api_urls")),
+    path("procurement/", include("procurement.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""Fill empty Korean msgstr entries of locale/ko/LC_MESSAGES/django.po from locale/ko/glossary.tsv.
+"""Fill empty Korean msgstr entries of locale/ko/LC_MESSAGES/django.po from locale/ko/glossary*.tsv.
 
 Workflow: `make messages` (makemessages), add missing lines to the glossary (English<TAB>Korean), run this
 script, then `manage.py compilemessages -l ko`. Entries already translated in the .po are kept.
@@ -13,15 +13,16 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
-GLOSSARY = ROOT / "locale" / "ko" / "glossary.tsv"
+GLOSSARIES = sorted((ROOT / "locale" / "ko").glob("glossary*.tsv"))
 
 
 def main() -> int:
     glossary: dict[str, str] = {}
-    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            english, _, korean = line.partition("\t")
-            glossary[english] = korean
+    for path in GLOSSARIES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                english, _, korean = line.partition("\t")
+                glossary[english] = korean
     catalog = polib.pofile(str(PO))
     missing = []
     for entry in catalog:
