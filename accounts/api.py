@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.choices import Language
 from accounts.models import User
 from accounts.selectors import user_list
 from accounts.services import user_create
@@ -107,7 +108,7 @@ class UserListCreateApi(ListAPIView[User]):
         full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False)
         time_zone = serializers.CharField(max_length=64, required=False)
-        language = serializers.ChoiceField(choices=["en", "ko"], required=False)
+        language = serializers.ChoiceField(choices=Language.choices, required=False)
         institution = serializers.PrimaryKeyRelatedField(
             queryset=Organization.objects.all(), required=False, allow_null=True
         )
