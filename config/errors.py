@@ -20,6 +20,7 @@ ERROR_STATUS: dict[str, int] = {
     "amendment_required": 409,
     "report_not_ready": 409,
     "broker_unavailable": 503,
+    "office_has_open_work_orders": 409,
 }
 
 

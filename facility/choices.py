@@ -56,3 +56,7 @@ class WorkOrderStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# A work order in one of these states still needs someone's attention.
+UNFINISHED_WORK_ORDER_STATUSES = (WorkOrderStatus.OPEN, WorkOrderStatus.ACKNOWLEDGED)

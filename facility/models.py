@@ -76,6 +76,13 @@ class Site(models.Model):
         ordering = ["name"]
         verbose_name = _("site")
         verbose_name_plural = _("sites")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="site_name_unique_per_organization",
+                violation_error_message=_("This organisation already has a site of this name."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -102,6 +109,7 @@ class RegionalOffice(models.Model):
         related_name="headed_offices",
         verbose_name=_("head"),
     )
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -112,10 +120,22 @@ class RegionalOffice(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(opened_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
                 name="office_closed_after_opened",
+                violation_error_message=_("An office cannot close before it opened."),
             ),
             models.CheckConstraint(
                 condition=~Q(status=OfficeStatus.OPEN) | Q(opened_on__isnull=False),
                 name="office_open_has_opened_on",
+                violation_error_message=_("An open office needs its opening date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OfficeStatus.CLOSED) | Q(closed_on__isnull=False),
+                name="office_closed_has_closed_on",
+                violation_error_message=_("A closed office needs its closing date."),
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="office_name_unique_per_organization",
+                violation_error_message=_("This organisation already has an office of this name."),
             ),
         ]
 
@@ -140,8 +160,11 @@ class OfficeStaff(models.Model):
         verbose_name_plural = _("office staff")
         constraints = [
             models.CheckConstraint(
-                condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="officestaff_until_after_since"
+                condition=Q(until__isnull=True) | Q(until__gte=F("since")),
+                name="officestaff_until_after_since",
+                violation_error_message=_("The end of a staff period cannot be before its start."),
             ),
+            models.UniqueConstraint(fields=["office", "user", "since"], name="officestaff_unique_period_start"),
         ]
 
     def __str__(self) -> str:
@@ -175,7 +198,11 @@ class OfficeActivity(models.Model):
         verbose_name = _("office activity")
         verbose_name_plural = _("office activities")
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="officeactivity_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="officeactivity_end_after_start",
+                violation_error_message=_("An activity must end after it starts."),
+            ),
             models.CheckConstraint(condition=_in_choices("kind", ActivityKind), name="officeactivity_kind_valid"),
         ]
         indexes = [models.Index(fields=["office", "start"])]
@@ -208,7 +235,11 @@ class Equipment(models.Model):
         verbose_name = _("equipment")
         verbose_name_plural = _("equipment")
         constraints = [
-            models.UniqueConstraint(fields=["manufacturer", "serial_number"], name="equipment_serial_unique"),
+            models.UniqueConstraint(
+                fields=["manufacturer", "serial_number"],
+                name="equipment_serial_unique",
+                violation_error_message=_("This manufacturer already has equipment with this serial number."),
+            ),
             models.CheckConstraint(condition=_in_choices("kind", EquipmentKind), name="equipment_kind_valid"),
             models.CheckConstraint(condition=_in_choices("status", EquipmentStatus), name="equipment_status_valid"),
             models.CheckConstraint(
@@ -216,6 +247,7 @@ class Equipment(models.Model):
                 | Q(installed_on__isnull=True)
                 | Q(warranty_until__gte=F("installed_on")),
                 name="equipment_warranty_after_install",
+                violation_error_message=_("The warranty cannot end before the installation date."),
             ),
         ]
 
@@ -252,17 +284,40 @@ class WorkOrder(models.Model):
     due_date = models.DateField(_("due date"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
     resolution = models.TextField(_("resolution"), blank=True)
 
     class Meta:
@@ -293,8 +348,31 @@ class WorkOrder(models.Model):
                 | (Q(acknowledged_at__isnull=True) & Q(resolved_at__isnull=True)),
                 name="workorder_open_has_no_later_times",
             ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | Q(acknowledged_at__isnull=True)
+                | Q(resolved_at__gte=F("acknowledged_at")),
+                name="workorder_resolved_after_acknowledged",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=WorkOrderStatus.ACKNOWLEDGED) | Q(resolved_at__isnull=True),
+                name="workorder_acknowledged_not_resolved",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=WorkOrderStatus.CANCELLED) | Q(cancelled_at__isnull=False),
+                name="workorder_cancelled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=F("opened_at")),
+                name="workorder_cancelled_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=WorkOrderKind.PREVENTIVE) | Q(due_date__isnull=False),
+                name="workorder_preventive_has_due_date",
+                violation_error_message=_("Preventive work needs a due date."),
+            ),
         ]
-        indexes = [models.Index(fields=["status", "opened_at"])]
+        indexes = [models.Index(fields=["status", "opened_at"]), models.Index(fields=["office", "opened_at"])]
 
     def __str__(self) -> str:
         return self.title
