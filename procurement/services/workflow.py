@@ -1,0 +1,382 @@
+"""The contracting process and its workflow: creation, updates, transitions and the OCDS release chain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from config.errors import DomainError
+from facility.models import Organization
+from procurement.choices import (
+    AwardStatus,
+    BidStatus,
+    ContractStatus,
+    MilestoneStatus,
+    ProcessStatus,
+    ReleaseTag,
+    TenderStatus,
+)
+from procurement.models import Award, Bid, Contract, ContractingProcess, Milestone, OcdsRelease, Tender
+from procurement.money import Money, money_sum
+from procurement.ocds.builder import chained_sha256, release_payload
+from procurement.services.history import diff, history_created, history_record, snapshot
+
+S = ProcessStatus
+
+# The workflow graph of DESIGN.md 3.3: cancelled / unsuccessful from any step before contracted.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.PLANNING: (S.TENDER, S.CANCELLED, S.UNSUCCESSFUL),
+    S.TENDER: (S.EVALUATION, S.CANCELLED, S.UNSUCCESSFUL),
+    S.EVALUATION: (S.AWARDED, S.CANCELLED, S.UNSUCCESSFUL),
+    S.AWARDED: (S.CONTRACTED, S.CANCELLED, S.UNSUCCESSFUL),
+    S.CONTRACTED: (S.IMPLEMENTATION,),
+    S.IMPLEMENTATION: (S.COMPLETED,),
+    S.COMPLETED: (),
+    S.CANCELLED: (),
+    S.UNSUCCESSFUL: (),
+}
+TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.UNSUCCESSFUL})
+
+PROCESS_FIELDS = (
+    "title",
+    "description",
+    "buyer",
+    "procuring_entity",
+    "main_category",
+    "method",
+    "method_details",
+    "foreign_procurement",
+    "international_tender",
+    "plan_number",
+    "request_number",
+    "prespec_number",
+    "notice_number",
+    "notice_order",
+    "contract_number",
+    "budget_minor",
+    "budget_currency",
+    "fiscal_year",
+    "funding_source",
+    "project_name",
+    "notes",
+)
+NUMBER_FIELDS = {
+    "plan": "plan_number",
+    "request": "request_number",
+    "prespec": "prespec_number",
+    "notice": "notice_number",
+    "notice_order": "notice_order",
+    "contract": "contract_number",
+}
+
+
+# --- OCDS release chain ---
+
+
+def lock_process(process: ContractingProcess) -> ContractingProcess:
+    """Lock the process row: releases, transitions and payments of one process are serialized through it."""
+    return ContractingProcess.objects.select_for_update().get(pk=process.pk)
+
+
+def next_release_id(process: ContractingProcess) -> tuple[int, str, OcdsRelease | None]:
+    previous = OcdsRelease.objects.filter(process=process).order_by("-sequence").first()
+    sequence = previous.sequence + 1 if previous else 1
+    return sequence, f"{process.ocid}-{sequence:04d}", previous
+
+
+def tag(process: ContractingProcess, first: str, update: str) -> str:
+    """`first` (e.g. `award`) the first time a stage is released, `update` (e.g. `awardUpdate`) afterwards."""
+    for tags in OcdsRelease.objects.filter(process=process).values_list("tags", flat=True):
+        if first in tags:
+            return update
+    return first
+
+
+def release_append(*, process: ContractingProcess, tags: Sequence[str]) -> OcdsRelease:
+    """Append an immutable release with the full current state, chained by SHA-256 to the previous one."""
+    sequence, release_id, previous = next_release_id(process)
+    now = timezone.now()
+    payload = release_payload(process, release_id=release_id, date=now, tags=tags)
+    previous_sha = previous.sha256 if previous else ""
+    release = OcdsRelease(
+        process=process,
+        ocid=process.ocid,
+        sequence=sequence,
+        release_id=release_id,
+        date=now,
+        tags=list(tags),
+        payload=payload,
+        previous_sha256=previous_sha,
+        sha256=chained_sha256(previous_sha, payload),
+    )
+    release.full_clean()
+    release.save()
+    return release
+
+
+def release_chain_verify(*, process: ContractingProcess) -> bool:
+    """True if every stored release hashes to its stored SHA-256 and links to its predecessor."""
+    previous_sha = ""
+    for release in OcdsRelease.objects.filter(process=process).order_by("sequence"):
+        if release.previous_sha256 != previous_sha or chained_sha256(previous_sha, release.payload) != release.sha256:
+            return False
+        previous_sha = release.sha256
+    return True
+
+
+# --- the process ---
+
+
+def _ocid(process: ContractingProcess) -> str:
+    return f"{settings.OCDS_PREFIX}-{process.pk}"
+
+
+def _apply_money(fields: dict[str, Any], name: str, prefix: str) -> None:
+    """Turn a `Money` under `name` into `<prefix>_minor` and `<prefix>_currency` columns."""
+    if name in fields:
+        money: Money | None = fields.pop(name)
+        fields[f"{prefix}_minor"] = None if money is None else money.minor
+        if money is not None:
+            fields[f"{prefix}_currency"] = money.currency
+
+
+def _process_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(fields)
+    for key, column in NUMBER_FIELDS.items():
+        if key in (numbers := fields.get("numbers") or {}):
+            fields[column] = numbers[key]
+    fields.pop("numbers", None)
+    _apply_money(fields, "budget", "budget")
+    unknown = set(fields) - set(PROCESS_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    return fields
+
+
+@transaction.atomic
+def process_create(
+    *,
+    user: User | None,
+    title: str,
+    buyer: Organization,
+    procuring_entity: Organization,
+    **fields: Any,
+) -> ContractingProcess:
+    """Create a process in `planning`, give it its ocid and publish the planning release."""
+    process = ContractingProcess(title=title, buyer=buyer, procuring_entity=procuring_entity)
+    for key, value in _process_fields(fields).items():
+        setattr(process, key, value)
+    process.full_clean()
+    process.save()
+    process.ocid = _ocid(process)
+    process.save(update_fields=["ocid"])
+    history_created(process=process, user=user, obj=process, fields=("ocid", "status", *PROCESS_FIELDS))
+    release_append(process=process, tags=[ReleaseTag.PLANNING])
+    return process
+
+
+@transaction.atomic
+def process_update(*, process: ContractingProcess, user: User | None, **fields: Any) -> ContractingProcess:
+    """Change the process's own fields (not its status); a closed process is read-only."""
+    process = lock_process(process)
+    if process.status in TERMINAL:
+        raise DomainError(_("A closed contracting process cannot be changed."), code="invalid_transition", allowed=[])
+    columns = _process_fields(fields)
+    before = snapshot(process, columns)
+    for key, value in columns.items():
+        setattr(process, key, value)
+    process.full_clean()
+    changes = diff(before, snapshot(process, columns))
+    if not changes:
+        return process
+    process.save()
+    history_record(process=process, user=user, obj=process, action="update", changes=changes)
+    release_append(process=process, tags=[tag(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)])
+    return process
+
+
+# --- guards: each returns why the step is not allowed now, or None ---
+
+
+def _tender(process: ContractingProcess) -> Tender | None:
+    return Tender.objects.filter(process=process).first()
+
+
+def _guard_tender(process: ContractingProcess) -> str | None:
+    tender = _tender(process)
+    if tender is None:
+        return _("A tender must be recorded before it can be published.")
+    if tender.tender_start is None or tender.tender_end is None:
+        return _("A tender needs a tender period (start and end).")
+    return None
+
+
+def _guard_evaluation(process: ContractingProcess) -> str | None:
+    tender = _tender(process)
+    if tender is None or tender.tender_end is None:
+        return _("A tender needs a tender period (start and end).")
+    if timezone.now() < tender.tender_end:
+        return _("Evaluation starts after the tender period ends.")
+    return None
+
+
+def award_has_valid_bids(award: Award) -> bool:
+    """Every supplier of the award submitted a valid bid to the process's tender."""
+    suppliers = {org.pk for org in award.suppliers.all()}
+    if not suppliers:
+        return False
+    bidders = set(
+        Bid.objects.filter(tender__process_id=award.process_id, status=BidStatus.VALID).values_list(
+            "tenderer_id", flat=True
+        )
+    )
+    return suppliers <= bidders
+
+
+def _guard_awarded(process: ContractingProcess) -> str | None:
+    awards = Award.objects.filter(process=process, status__in=[AwardStatus.PENDING, AwardStatus.ACTIVE])
+    if not awards.exists():
+        return _("An award must be recorded first.")
+    if not any(award_has_valid_bids(award) for award in awards.prefetch_related("suppliers")):
+        return _("An award needs a valid bid from its supplier.")
+    return None
+
+
+def _guard_contracted(process: ContractingProcess) -> str | None:
+    contracts = Contract.objects.filter(process=process, award__status=AwardStatus.ACTIVE).exclude(
+        status=ContractStatus.CANCELLED
+    )
+    if not contracts.exists():
+        return _("A contract needs an active award.")
+    for contract in contracts.select_related("award"):
+        if contract.value > contract.award.value:
+            return _("The contract value exceeds the award value.")
+    return None
+
+
+def _guard_implementation(process: ContractingProcess) -> str | None:
+    if not Contract.objects.filter(process=process, status=ContractStatus.ACTIVE, signed_on__isnull=False).exists():
+        return _("Implementation needs a signed contract.")
+    return None
+
+
+def _guard_completed(process: ContractingProcess) -> str | None:
+    contracts = list(
+        Contract.objects.filter(process=process, status=ContractStatus.ACTIVE).prefetch_related("payments")
+    )
+    if not contracts:
+        return _("Implementation needs a signed contract.")
+    if Milestone.objects.filter(contract__in=contracts).exclude(status=MilestoneStatus.MET).exists():
+        return _("Completion needs every milestone met.")
+    for contract in contracts:
+        paid = money_sum([p.value for p in contract.payments.all()], contract.value_currency)
+        if paid != contract.value:
+            return _("Completion needs payments equal to the contract value (paid %(paid)s of %(value)s).") % {
+                "paid": paid,
+                "value": contract.value,
+            }
+    return None
+
+
+GUARDS: dict[str, Callable[[ContractingProcess], str | None]] = {
+    S.TENDER: _guard_tender,
+    S.EVALUATION: _guard_evaluation,
+    S.AWARDED: _guard_awarded,
+    S.CONTRACTED: _guard_contracted,
+    S.IMPLEMENTATION: _guard_implementation,
+    S.COMPLETED: _guard_completed,
+}
+
+
+def allowed_transitions(process: ContractingProcess) -> list[str]:
+    """The statuses the process may move to now: in the graph and with its guard satisfied."""
+    return [to for to in TRANSITIONS[process.status] if (guard := GUARDS.get(to)) is None or guard(process) is None]
+
+
+# --- effects of each step on the stage records (statuses per the OCDS codelists) ---
+
+
+def _set_status(obj: Any, status: str, *, process: ContractingProcess, user: User | None) -> None:
+    if obj.status != status:
+        old = obj.status
+        obj.status = status
+        obj.save(update_fields=["status"])
+        history_record(process=process, user=user, obj=obj, action="transition", changes={"status": (old, status)})
+
+
+def _effects(process: ContractingProcess, to: str, user: User | None) -> list[str]:
+    """Apply the step to the stage records and return the release tags."""
+    tender = _tender(process)
+    if to == S.TENDER:
+        assert tender is not None
+        tender.published_at = timezone.now()
+        tender.save(update_fields=["published_at"])
+        _set_status(tender, TenderStatus.ACTIVE, process=process, user=user)
+        return [ReleaseTag.TENDER]
+    if to == S.EVALUATION:
+        return [tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
+    if to == S.AWARDED:
+        for award in Award.objects.filter(process=process, status=AwardStatus.PENDING).prefetch_related("suppliers"):
+            status = AwardStatus.ACTIVE if award_has_valid_bids(award) else AwardStatus.UNSUCCESSFUL
+            _set_status(award, status, process=process, user=user)
+        if tender is not None:
+            _set_status(tender, TenderStatus.COMPLETE, process=process, user=user)
+        return [tag(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)]
+    if to == S.CONTRACTED:
+        return [tag(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)]
+    if to == S.IMPLEMENTATION:
+        return [tag(process, ReleaseTag.IMPLEMENTATION, ReleaseTag.IMPLEMENTATION_UPDATE)]
+    if to == S.COMPLETED:
+        for contract in Contract.objects.filter(process=process, status=ContractStatus.ACTIVE):
+            _set_status(contract, ContractStatus.TERMINATED, process=process, user=user)
+        return [ReleaseTag.CONTRACT_TERMINATION]
+    # cancelled or unsuccessful, before any contract is in force
+    award_status = AwardStatus.CANCELLED if to == S.CANCELLED else AwardStatus.UNSUCCESSFUL
+    for award in Award.objects.filter(process=process, status__in=[AwardStatus.PENDING, AwardStatus.ACTIVE]):
+        _set_status(award, award_status, process=process, user=user)
+    for contract in Contract.objects.filter(process=process, status=ContractStatus.PENDING):
+        _set_status(contract, ContractStatus.CANCELLED, process=process, user=user)
+    if tender is None:
+        return [tag(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)]
+    tender_status = TenderStatus.CANCELLED if to == S.CANCELLED else TenderStatus.UNSUCCESSFUL
+    _set_status(tender, tender_status, process=process, user=user)
+    if to == S.CANCELLED:
+        return [ReleaseTag.TENDER_CANCELLATION]
+    return [tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
+
+
+@transaction.atomic
+def process_transition(
+    *, process: ContractingProcess, to: str, user: User | None, note: str = ""
+) -> ContractingProcess:
+    """Move the process one step along the workflow; an illegal step raises `invalid_transition`, changing nothing."""
+    process = lock_process(process)
+    graph = TRANSITIONS.get(process.status, ())
+    if to not in graph:
+        raise DomainError(
+            _("Cannot move a process from %(from)s to %(to)s.") % {"from": process.status, "to": to},
+            code="invalid_transition",
+            allowed=allowed_transitions(process),
+        )
+    guard = GUARDS.get(to)
+    problem = guard(process) if guard else None
+    if problem:
+        raise DomainError(problem, code="invalid_transition", allowed=allowed_transitions(process))
+    old = process.status
+    tags = _effects(process, to, user)
+    process.status = to
+    process.full_clean()
+    process.save(update_fields=["status", "updated_at"])
+    changes: dict[str, tuple[Any, Any]] = {"status": (old, to)}
+    if note:
+        changes["note"] = (None, note)
+    history_record(process=process, user=user, obj=process, action="transition", changes=changes)
+    release_append(process=process, tags=tags)
+    return process
