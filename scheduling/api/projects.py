@@ -1,0 +1,125 @@
+"""REST endpoints: projects (researchers: their own; staff: all, write) and allocations with usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from config.api import authenticated_user
+from facility.models import Organization
+from scheduling.api.common import HoursField, StaffWriteAuthenticatedRead
+from scheduling.choices import MembershipRole
+from scheduling.models import Allocation, Backend, Membership, Project
+from scheduling.selectors import allocation_list_for_user, allocation_usage, project_list_for_user
+from scheduling.services import allocation_create, allocation_update, project_create, project_update
+
+
+class MemberSerializer(serializers.ModelSerializer[Membership]):
+    class Meta:
+        model = Membership
+        fields = ["user", "role"]
+
+
+class ProjectOutputSerializer(serializers.ModelSerializer[Project]):
+    members = MemberSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "code", "title", "institution", "pi", "members", "active", "description"]
+
+
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Project]):
+    """Projects: researchers see those they belong to; staff see and change all."""
+
+    permission_classes = [StaffWriteAuthenticatedRead]
+    serializer_class = ProjectOutputSerializer
+    filterset_fields = ["institution", "active"]
+
+    class MemberInputSerializer(serializers.Serializer[Any]):
+        user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+        role = serializers.ChoiceField(choices=MembershipRole.choices, default=MembershipRole.MEMBER)
+
+    class InputSerializer(serializers.Serializer[Any]):
+        code = serializers.CharField(max_length=40)
+        title = serializers.CharField(max_length=300)
+        institution = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+        pi = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+        description = serializers.CharField(required=False, allow_blank=True)
+        active = serializers.BooleanField(required=False)
+        members = serializers.ListField(child=serializers.DictField(), required=False)
+
+        def validate_members(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            serializer = ProjectViewSet.MemberInputSerializer(data=value, many=True)
+            serializer.is_valid(raise_exception=True)
+            return list(serializer.validated_data)
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Project.objects.none()
+        return project_list_for_user(authenticated_user(self.request))
+
+    @extend_schema(request=InputSerializer, responses={201: ProjectOutputSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = project_create(**serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data, status=201)
+
+    @extend_schema(request=InputSerializer, responses={200: ProjectOutputSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        project_update(project=project, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
+
+
+class AllocationOutputSerializer(serializers.ModelSerializer[Allocation]):
+    hours = HoursField()
+    charged_hours = HoursField(read_only=True)
+    remaining_hours = HoursField(read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "project", "backend", "hours", "valid_from", "valid_until", "charged_hours", "remaining_hours"]
+
+
+class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Allocation]):
+    """Allocations with `charged_hours` and `remaining_hours` computed from the bookings."""
+
+    permission_classes = [StaffWriteAuthenticatedRead]
+    serializer_class = AllocationOutputSerializer
+    filterset_fields = ["project", "backend"]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+        backend = serializers.PrimaryKeyRelatedField(queryset=Backend.objects.all())
+        hours = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+        valid_from = serializers.DateField()
+        valid_until = serializers.DateField()
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Allocation.objects.none()
+        return allocation_list_for_user(authenticated_user(self.request))
+
+    def _output(self, allocation: Allocation) -> dict[str, Any]:
+        return dict(self.get_serializer(allocation_usage(Allocation.objects.filter(pk=allocation.pk)).get()).data)
+
+    @extend_schema(request=InputSerializer, responses={201: AllocationOutputSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(self._output(allocation_create(**serializer.validated_data)), status=201)
+
+    @extend_schema(request=InputSerializer, responses={200: AllocationOutputSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        allocation = self.get_object()
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return Response(self._output(allocation_update(allocation=allocation, **serializer.validated_data)))

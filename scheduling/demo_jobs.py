@@ -1,0 +1,104 @@
+"""Demo data: a history of jobs in the past completed bookings, with counts from the real simulator.
+
+Called by scheduling/demo.py after bookings exist. Idempotent: a booking that already has jobs is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from scheduling.calibration import calibration_from_record, timing_from_backend
+from scheduling.choices import BookingStatus, JobStatus
+from scheduling.models import Booking, CalibrationRecord, Job
+from scheduling.simulator import run
+
+MAX_BOOKINGS = 40  # keeps seeding quick: each simulated job takes a few milliseconds
+SHOTS = 200
+
+
+def _ghz(n: int) -> str:
+    chain = "".join(f"cx q[{i}], q[{i + 1}];\n" for i in range(n - 1))
+    return f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[{n}];\ncreg c[{n}];\nh q[0];\n{chain}measure q -> c;\n'
+
+
+CIRCUITS: list[tuple[str, str]] = [
+    ("bell pair", _ghz(2)),
+    ("GHZ-3", _ghz(3)),
+    ("GHZ-5", _ghz(5)),
+    (
+        "Rabi sweep point",
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[1] q;\nbit[1] c;\nrx(1.2) q[0];\nc[0] = measure q[0];\n',
+    ),
+]
+# Illustrative: the story gives no real failure; this one stands for a control-electronics fault.
+DEMO_FAILURE = "Illustrative demo failure: the control electronics lost synchronisation during readout."
+
+
+def seed(log: Callable[[str], object]) -> None:
+    """Add two to four jobs (mostly completed, every fifth booking one failed) to past completed bookings."""
+    now = timezone.now()
+    bookings = (
+        Booking.objects.filter(status=BookingStatus.COMPLETED, ends_at__lte=now, jobs__isnull=True)
+        .select_related("backend")
+        .order_by("starts_at")[:MAX_BOOKINGS]
+    )
+    created = 0
+    for number, booking in enumerate(bookings):
+        created += _seed_booking(booking, number)
+    if created:
+        log(f"Created {created} demo jobs in past bookings.")
+
+
+@transaction.atomic
+def _seed_booking(booking: Booking, number: int) -> int:
+    calibration = (
+        CalibrationRecord.objects.filter(backend=booking.backend, measured_at__lte=booking.starts_at)
+        .order_by("-measured_at")
+        .first()
+    )
+    noise = calibration_from_record(calibration)
+    timing = timing_from_backend(booking.backend)
+    submitted = booking.starts_at + timedelta(minutes=2)
+    count = 2 + number % 3
+    created = 0
+    for index in range(count):
+        name, qasm = CIRCUITS[(number + index) % len(CIRCUITS)]
+        seed = 1000 * number + index
+        result = run(qasm, shots=SHOTS, seed=seed, calibration=noise, timing=timing)
+        started = submitted + timedelta(seconds=5)
+        finished = started + timedelta(seconds=result.qpu_seconds)
+        if finished >= booking.ends_at:
+            break
+        failed = number % 5 == 4 and index == count - 1
+        job = Job(
+            backend=booking.backend,
+            project_id=booking.project_id,
+            user_id=booking.user_id,
+            booking=booking,
+            name=f"{name} (demo)",
+            qasm=qasm,
+            shots=SHOTS,
+            seed=seed,
+            status=JobStatus.FAILED if failed else JobStatus.COMPLETED,
+            submitted_at=submitted,
+            started_at=started,
+            finished_at=finished,
+            calibration=calibration,
+            attempts=1,
+            enqueued_at=submitted,
+            error=DEMO_FAILURE if failed else "",
+            depth=result.depth,
+            prx_count=result.prx_count,
+            cz_count=result.cz_count,
+            counts=None if failed else result.counts,
+            qpu_seconds=None if failed else result.qpu_seconds,
+        )
+        job.full_clean()
+        job.save()
+        created += 1
+        submitted = finished + timedelta(minutes=3)
+    return created

@@ -1,0 +1,37 @@
+"""Reads of the scheduling app (re-exported for other apps and the portal)."""
+
+from scheduling.selectors.availability import Availability, availability
+from scheduling.selectors.backends import backend_get, backend_list
+from scheduling.selectors.bookings import (
+    Conflict,
+    booking_get_for_user,
+    booking_list_for_user,
+    booking_list_overlapping,
+    interval_conflicts,
+)
+from scheduling.selectors.calibrations import calibration_latest, calibration_list
+from scheduling.selectors.downtime import maintenance_window_list, outage_list
+from scheduling.selectors.projects import (
+    allocation_list_for_user,
+    allocation_usage,
+    project_list_for_user,
+)
+
+__all__ = [
+    "Availability",
+    "Conflict",
+    "allocation_list_for_user",
+    "allocation_usage",
+    "availability",
+    "backend_get",
+    "backend_list",
+    "booking_get_for_user",
+    "booking_list_for_user",
+    "booking_list_overlapping",
+    "calibration_latest",
+    "calibration_list",
+    "interval_conflicts",
+    "maintenance_window_list",
+    "outage_list",
+    "project_list_for_user",
+]

@@ -1,0 +1,102 @@
+"""Reads of bookings: what a user may see, what overlaps an interval, what blocks it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from scheduling.choices import ACTIVE_BOOKING_STATUSES
+from scheduling.models import Backend, Booking, MaintenanceWindow, Outage
+from scheduling.selectors.common import OUTAGE_LOOKAHEAD, iso_z
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Something that holds part of an interval: another booking, a maintenance window or an outage."""
+
+    start: datetime.datetime
+    end: datetime.datetime | None  # None: an ongoing outage
+    kind: str  # booking | maintenance | outage
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start": iso_z(self.start), "end": iso_z(self.end), "kind": self.kind}
+
+
+def _booking_base() -> QuerySet[Booking]:
+    return Booking.objects.select_related("backend", "project", "user")
+
+
+def booking_list_for_user(*, user: User, filters: dict[str, Any] | None = None) -> QuerySet[Booking]:
+    """Bookings the user may see (staff: all; researchers: their projects'), newest start last.
+
+    `filters` keys: backend, project, status, start_after, start_before, mine.
+    """
+    qs = _booking_base()
+    if not user.is_staff:
+        qs = qs.filter(project__memberships__user=user)
+    filters = filters or {}
+    if filters.get("backend") is not None:
+        qs = qs.filter(backend=filters["backend"])
+    if filters.get("project") is not None:
+        qs = qs.filter(project=filters["project"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("start_after") is not None:
+        qs = qs.filter(starts_at__gte=filters["start_after"])
+    if filters.get("start_before") is not None:
+        qs = qs.filter(starts_at__lt=filters["start_before"])
+    if filters.get("mine"):
+        qs = qs.filter(user=user)
+    return qs.order_by("starts_at", "pk")
+
+
+def booking_get_for_user(*, user: User, pk: int) -> Booking | None:
+    """One booking if the user may see it, else None (the API answers 404)."""
+    return booking_list_for_user(user=user).filter(pk=pk).first()
+
+
+def booking_list_overlapping(
+    *,
+    backend: Backend,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    statuses: tuple[str, ...] = ACTIVE_BOOKING_STATUSES,
+) -> QuerySet[Booking]:
+    """Bookings of the backend in `statuses` that overlap `[starts_at, ends_at)`."""
+    return (
+        _booking_base()
+        .filter(backend=backend, status__in=statuses, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .order_by("starts_at", "pk")
+    )
+
+
+def interval_conflicts(
+    *,
+    backend: Backend,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    now: datetime.datetime,
+    exclude_booking: int | None = None,
+) -> list[Conflict]:
+    """Every booking, maintenance window and outage that blocks `[starts_at, ends_at)` on the backend.
+
+    An ongoing outage blocks bookings that start within the next hour.
+    """
+    bookings = booking_list_overlapping(backend=backend, starts_at=starts_at, ends_at=ends_at)
+    if exclude_booking is not None:
+        bookings = bookings.exclude(pk=exclude_booking)
+    conflicts = [
+        Conflict(b.starts_at, b.ends_at, "booking") for b in bookings.select_related(None).only("starts_at", "ends_at")
+    ]
+    windows = MaintenanceWindow.objects.filter(backend=backend, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    conflicts += [Conflict(w.starts_at, w.ends_at, "maintenance") for w in windows.order_by("starts_at")]
+    outage_q = Q(ends_at__isnull=False, ends_at__gt=starts_at)
+    if starts_at < now + OUTAGE_LOOKAHEAD:
+        outage_q |= Q(ends_at__isnull=True)
+    outages = Outage.objects.filter(outage_q, backend=backend, starts_at__lt=ends_at).order_by("starts_at")
+    conflicts += [Conflict(o.starts_at, o.ends_at, "outage") for o in outages]
+    return conflicts

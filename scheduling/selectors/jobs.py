@@ -1,0 +1,59 @@
+"""Reads about jobs: what a user may see, which booking a job runs in, whether a backend holds its jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from scheduling.choices import BackendStatus, BookingStatus
+from scheduling.models import Backend, Booking, CalibrationRecord, Job, Membership, Project
+
+
+def job_list_visible(*, user: User) -> QuerySet[Job]:
+    """Jobs the user may read: every job for staff who may view jobs, else the jobs of the user's projects."""
+    jobs = Job.objects.all()
+    if not (user.is_staff and user.has_perm("scheduling.view_job")):
+        jobs = jobs.filter(project__in=Membership.objects.filter(user=user).values("project_id"))
+    return jobs.order_by("-submitted_at", "-pk")
+
+
+def job_get_visible(*, user: User, job_id: int) -> Job:
+    """One job the user may read; Http404 for a job outside the user's projects (no existence leak)."""
+    job = job_list_visible(user=user).filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def membership_exists(*, project: Project, user: User) -> bool:
+    """Whether the user is a member (or the PI) of the project."""
+    return Membership.objects.filter(project=project, user=user).exists()
+
+
+def booking_is_usable_for_jobs(*, booking: Booking, now: datetime) -> bool:
+    """A confirmed booking that has not ended: in progress now, or a future one the job waits for."""
+    return booking.status == BookingStatus.CONFIRMED and booking.ends_at > now
+
+
+def booking_for_job(*, project: Project, backend: Backend, now: datetime) -> Booking | None:
+    """The booking a new job runs in: the one in progress, else the next confirmed one; None if neither."""
+    return (
+        Booking.objects.filter(project=project, backend=backend, status=BookingStatus.CONFIRMED, ends_at__gt=now)
+        .order_by("starts_at", "pk")
+        .first()
+    )
+
+
+def calibration_latest(*, backend: Backend) -> CalibrationRecord | None:
+    """The latest calibration record of a backend (it drives the simulator's noise), or None."""
+    return CalibrationRecord.objects.filter(backend=backend).order_by("-measured_at", "-pk").first()
+
+
+def backend_holds_jobs(*, backend: Backend, now: datetime) -> bool:
+    """Whether queued jobs must wait: an outage is ongoing, or staff took the backend out of service."""
+    if backend.status != BackendStatus.ONLINE:
+        return True
+    return backend.outages.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now), starts_at__lte=now).exists()

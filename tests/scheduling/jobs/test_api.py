@@ -1,0 +1,208 @@
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from scheduling.choices import JobStatus
+from scheduling.models import Job
+from scheduling.tasks import job_execute_task
+from tests.accounts.factories import StaffFactory
+from tests.scheduling.jobs.factories import GHZ3, BookingFactory, JobFactory, MembershipFactory
+
+URL = "/api/v1/jobs/"
+FIELDS = {
+    "id",
+    "backend",
+    "project",
+    "user",
+    "booking",
+    "name",
+    "qasm",
+    "shots",
+    "seed",
+    "status",
+    "submitted_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "calibration",
+    "transpiled",
+    "qpu_seconds",
+}
+
+
+@pytest.fixture(autouse=True)
+def published():
+    with mock.patch.object(job_execute_task, "apply_async") as apply_async:
+        yield apply_async
+
+
+@pytest.fixture
+def client(world, make_client):
+    return make_client(world.member)
+
+
+def body(world, **extra):
+    return {"backend": world.backend.pk, "project": world.project.pk, "qasm": GHZ3, **extra}
+
+
+def test_post_queues_a_job(world, client):
+    response = client.post(URL, body(world, shots=300, seed=4, name="ghz"))
+    assert response.status_code == 201, response.data
+    assert set(response.data) >= FIELDS
+    assert response.data["status"] == "queued"
+    assert response.data["booking"] == world.booking.pk
+    assert response.data["transpiled"] == {"depth": None, "prx": None, "cz": None}
+    assert Job.objects.get().shots == 300
+
+
+def test_post_defaults_to_1000_shots(world, client):
+    response = client.post(URL, body(world))
+    assert response.status_code == 201
+    assert response.data["shots"] == 1000
+
+
+def test_post_invalid_circuit_answers_400_with_positions(world, client):
+    response = client.post(URL, body(world, qasm="OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n"))
+    assert response.status_code == 400
+    assert response.data["code"] == "invalid_circuit"
+    assert {"line", "column", "message"} == set(response.data["errors"][0])
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize("shots", [0, 100_001, "many"])
+def test_post_shots_out_of_range_answers_400(world, client, shots):
+    response = client.post(URL, body(world, shots=shots))
+    assert response.status_code == 400
+    assert "shots" in response.data
+    assert not Job.objects.exists()
+
+
+def test_post_by_a_non_member_answers_403(world, outsider, make_client):
+    response = make_client(outsider).post(URL, body(world))
+    assert response.status_code == 403
+    assert response.data["code"] == "not_member"
+    assert not Job.objects.exists()
+
+
+def test_post_without_a_booking_answers_409(world, client):
+    world.booking.delete()
+    response = client.post(URL, body(world))
+    assert response.status_code == 409
+    assert response.data["code"] == "no_active_booking"
+
+
+def test_post_with_a_booking_of_another_project_answers_400(world, client):
+    other = BookingFactory(backend=world.backend, starts_at=timezone.now() + timedelta(hours=2))
+    response = client.post(URL, body(world, booking=other.pk))
+    assert response.status_code == 400
+    assert "booking" in response.data
+    assert not Job.objects.exists()
+
+
+def test_anonymous_answers_401(api_client):
+    assert api_client.get(URL).status_code == 401
+
+
+def test_list_shows_own_projects_only_and_staff_see_all(world, client, make_client, facility_manager):
+    mine = JobFactory(booking=world.booking)
+    theirs = JobFactory()
+    assert [row["id"] for row in client.get(URL).data["results"]] == [mine.pk]
+    assert {row["id"] for row in make_client(facility_manager).get(URL).data["results"]} == {mine.pk, theirs.pk}
+    # Staff without the job permission see only their own projects, like researchers.
+    assert make_client(StaffFactory()).get(URL).data["count"] == 0
+
+
+def test_list_filters(world, client):
+    done = JobFactory(booking=world.booking, status=JobStatus.COMPLETED)
+    queued = JobFactory(booking=world.booking)
+    other_booking = BookingFactory(
+        backend=world.backend, project=world.project, starts_at=timezone.now() + timedelta(hours=2)
+    )
+    elsewhere = JobFactory(booking=other_booking)
+    ids = lambda query: {row["id"] for row in client.get(URL, query).data["results"]}  # noqa: E731
+    assert ids({"status": "completed"}) == {done.pk}
+    assert ids({"booking": other_booking.pk}) == {elsewhere.pk}
+    assert ids({"backend": world.backend.pk, "project": world.project.pk}) == {done.pk, queued.pk, elsewhere.pk}
+    assert ids({"backend": 10**9}) == set()
+    assert client.get(URL, {"status": "bogus"}).status_code == 400
+
+
+def test_list_query_count_stays_constant(world, client, django_assert_num_queries):
+    JobFactory(booking=world.booking)
+    with django_assert_num_queries(3) as first:  # token with its user, count, page
+        client.get(URL)
+    for i in range(5):
+        JobFactory(booking=world.booking)
+        later = timezone.now() + timedelta(hours=2 + 2 * i)  # bookings on one backend never overlap
+        JobFactory(booking=BookingFactory(backend=world.backend, project=world.project, starts_at=later))
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert client.get(URL).data["count"] == 11
+
+
+def test_others_jobs_answer_404(world, client):
+    theirs = JobFactory(status=JobStatus.COMPLETED, counts={"0": 1})
+    for suffix in ("", "result/"):
+        assert client.get(f"{URL}{theirs.pk}/{suffix}").status_code == 404
+    assert client.post(f"{URL}{theirs.pk}/cancel/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == JobStatus.COMPLETED
+
+
+def test_detail_and_result_of_a_completed_job(world, client):
+    job = JobFactory(
+        booking=world.booking,
+        status=JobStatus.COMPLETED,
+        counts={"000": 60, "111": 40},
+        seed=9,
+        qpu_seconds=2.5,
+        depth=7,
+        prx_count=6,
+        cz_count=2,
+    )
+    detail = client.get(f"{URL}{job.pk}/")
+    assert detail.status_code == 200
+    assert detail.data["transpiled"] == {"depth": 7, "prx": 6, "cz": 2}
+    result = client.get(f"{URL}{job.pk}/result/")
+    assert result.status_code == 200
+    assert result.data["counts"] == {"000": 60, "111": 40}
+    assert (result.data["shots"], result.data["seed"], result.data["qpu_seconds"]) == (100, 9, 2.5)
+    assert "calibration" in result.data
+
+
+@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED, JobStatus.CANCELLED])
+def test_result_before_completion_answers_409(world, client, status):
+    job = JobFactory(booking=world.booking, status=status)
+    response = client.get(f"{URL}{job.pk}/result/")
+    assert response.status_code == 409
+    assert (response.data["code"], response.data["status"]) == ("job_not_finished", status)
+
+
+def test_cancel_a_queued_job_then_again(world, client):
+    job = JobFactory(booking=world.booking)
+    response = client.post(f"{URL}{job.pk}/cancel/")
+    assert response.status_code == 200
+    assert response.data["status"] == "cancelled"
+    again = client.post(f"{URL}{job.pk}/cancel/")
+    assert again.status_code == 409
+    assert again.data["code"] == "not_cancellable"
+
+
+def test_cancel_a_running_job_answers_409_and_changes_nothing(world, client):
+    job = JobFactory(booking=world.booking, status=JobStatus.RUNNING)
+    response = client.post(f"{URL}{job.pk}/cancel/")
+    assert response.status_code == 409
+    assert response.data["code"] == "not_cancellable"
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING
+
+
+def test_other_members_of_the_project_see_the_job(world, make_client):
+    colleague = MembershipFactory(project=world.project).user
+    job = JobFactory(booking=world.booking)
+    assert make_client(colleague).get(f"{URL}{job.pk}/").status_code == 200
+
+
+def test_schema_builds(client):
+    assert client.get("/api/schema/").status_code == 200

@@ -1,0 +1,408 @@
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from config.errors import DomainError
+from scheduling.choices import BookingStatus, JobCancelReason, JobStatus, OutageSeverity
+from scheduling.models import Job, Outage
+from scheduling.services import jobs as services
+from scheduling.services.jobs import (
+    MAX_WAIT,
+    RUN_LEASE,
+    JobRunOutcome,
+    job_cancel,
+    job_cancel_expired,
+    job_execute,
+    job_publish,
+    job_publish_stale,
+    job_submit,
+)
+from scheduling.simulator import DEFAULT_TIMING, metered_seconds, prepare_circuit
+from scheduling.tasks import job_execute_task
+from tests.scheduling.jobs.factories import GHZ3, BookingFactory, CalibrationRecordFactory, JobFactory, ghz
+
+
+@pytest.fixture
+def published():
+    """Capture what would be handed to the broker instead of running it."""
+    with mock.patch.object(job_execute_task, "apply_async") as apply_async:
+        yield apply_async
+
+
+def submit(world, **kwargs):
+    data = {"user": world.member, "backend": world.backend, "project": world.project, "qasm": GHZ3, "shots": 200}
+    return job_submit(**{**data, **kwargs})
+
+
+def deliver(job) -> JobRunOutcome:
+    """Run the job's live message, as the worker would."""
+    job.refresh_from_db()
+    return job_execute(job_id=job.pk, token=job.enqueued_at.isoformat())
+
+
+# --- submission ---
+
+
+def test_submit_queues_the_job_in_the_booking_in_progress_and_publishes_after_commit(
+    world, published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = submit(world, name="ghz", seed=7)
+    job.refresh_from_db()
+    assert (job.status, job.booking, job.user, job.seed, job.attempts) == (
+        JobStatus.QUEUED,
+        world.booking,
+        world.member,
+        7,
+        0,
+    )
+    assert job.enqueued_at is not None
+    published.assert_called_once_with(args=(job.pk, job.enqueued_at.isoformat()))
+
+
+def test_submit_and_eager_run_record_counts_stats_calibration_and_qpu_seconds(
+    world, django_capture_on_commit_callbacks
+):
+    calibration = CalibrationRecordFactory(backend=world.backend)
+    CalibrationRecordFactory(backend=world.backend, measured_at=timezone.now() - timedelta(days=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = submit(world, seed=11)
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED, job.error
+    assert sum(job.counts.values()) == 200
+    assert all(len(key) == 3 for key in job.counts)
+    assert job.calibration == calibration
+    prepared = prepare_circuit(GHZ3)
+    assert (job.depth, job.prx_count, job.cz_count) == (prepared.depth, prepared.prx_count, prepared.cz_count)
+    expected = metered_seconds(shots=200, duration_ns=prepared.duration_ns, timing=DEFAULT_TIMING)
+    assert job.qpu_seconds == pytest.approx(expected)
+    assert job.started_at >= job.submitted_at
+    assert job.finished_at >= job.started_at
+    assert job.attempts == 1
+    assert job.seed == 11
+
+
+def test_same_seed_gives_the_same_counts(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second = submit(world, seed=5), submit(world, seed=5)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.counts == second.counts
+
+
+def test_submit_without_seed_records_the_seed_used(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = submit(world)
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED
+    assert job.seed is not None
+
+
+def test_submit_refuses_a_non_member(world, outsider, published):
+    with pytest.raises(DomainError) as caught:
+        submit(world, user=outsider)
+    assert caught.value.code == "not_member"
+    assert caught.value.status_code == 403
+    assert not Job.objects.exists()
+
+
+def test_submit_refuses_an_invalid_circuit_with_positions_before_saving(
+    world, published, django_capture_on_commit_callbacks
+):
+    source = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0]\ncx q[0], q[1];\n'
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError) as caught:
+        submit(world, qasm=source)
+    assert caught.value.code == "invalid_circuit"
+    assert caught.value.status_code == 400
+    (issue,) = caught.value.extra["errors"]
+    assert issue["line"] == 5
+    assert issue["column"] is not None
+    assert issue["message"]
+    assert not Job.objects.exists()
+    published.assert_not_called()
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        (ghz(6), "qubits"),
+        ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nh q[0];\n', "measurement"),
+        ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nreset q[0];\nmeasure q -> c;\n', "reset"),
+    ],
+)
+def test_submit_refuses_circuits_the_device_cannot_run(world, published, source, fragment):
+    with pytest.raises(DomainError) as caught:
+        submit(world, qasm=source)
+    assert caught.value.code == "invalid_circuit"
+    assert any(fragment in issue["message"] for issue in caught.value.extra["errors"])
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize("shots", [0, -1, 100_001])
+def test_submit_refuses_shots_out_of_range(world, published, shots):
+    with pytest.raises(ValidationError) as caught:
+        submit(world, shots=shots)
+    assert "shots" in caught.value.message_dict
+    assert not Job.objects.exists()
+
+
+def test_submit_accepts_the_shot_limits(world, published):
+    assert submit(world, shots=1).shots == 1
+    assert submit(world, shots=100_000).shots == 100_000
+
+
+def test_submit_without_a_booking_is_refused(world, published):
+    world.booking.delete()
+    with pytest.raises(DomainError) as caught:
+        submit(world)
+    assert caught.value.code == "no_active_booking"
+    assert caught.value.status_code == 409
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"starts_at": timezone.now() - timedelta(hours=2), "ends_at": timezone.now() - timedelta(hours=1)},
+        {"status": BookingStatus.CANCELLED, "cancelled_at": timezone.now()},
+        {"status": BookingStatus.PENDING},
+        {"status": BookingStatus.COMPLETED},
+    ],
+)
+def test_submit_refuses_ended_cancelled_or_unconfirmed_bookings(world, published, change):
+    for field, value in change.items():
+        setattr(world.booking, field, value)
+    world.booking.save()
+    for booking in (None, world.booking):
+        with pytest.raises(DomainError) as caught:
+            submit(world, booking=booking)
+        assert caught.value.code == "no_active_booking"
+    assert not Job.objects.exists()
+
+
+def test_submit_refuses_a_booking_of_another_project_or_backend(world, published):
+    other_project = BookingFactory(backend=world.backend, starts_at=timezone.now() + timedelta(hours=2))
+    other_backend = BookingFactory(project=world.project)
+    for booking in (other_project, other_backend):
+        with pytest.raises(ValidationError) as caught:
+            submit(world, booking=booking)
+        assert "booking" in caught.value.message_dict
+    assert not Job.objects.exists()
+
+
+def test_submit_to_a_future_booking_waits_for_its_start(world, published, django_capture_on_commit_callbacks):
+    world.booking.delete()
+    starts = timezone.now() + timedelta(minutes=30)
+    future = BookingFactory(backend=world.backend, project=world.project, starts_at=starts)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = submit(world)
+    assert job.booking == future
+    assert published.call_args.kwargs["eta"] == starts
+
+
+def test_submit_prefers_the_booking_in_progress_and_far_starts_are_capped(
+    world, published, django_capture_on_commit_callbacks
+):
+    later = BookingFactory(backend=world.backend, project=world.project, starts_at=timezone.now() + timedelta(days=3))
+    assert submit(world).booking == world.booking
+    with django_capture_on_commit_callbacks(execute=True):
+        job = submit(world, booking=later)
+    job.refresh_from_db()
+    assert job.booking == later
+    assert published.call_args.kwargs["eta"] <= job.enqueued_at + MAX_WAIT
+
+
+# --- execution ---
+
+
+def test_execute_before_the_booking_starts_reschedules_for_its_start(world, published):
+    world.booking.starts_at = timezone.now() + timedelta(minutes=20)
+    world.booking.ends_at = world.booking.starts_at + timedelta(hours=1)
+    world.booking.save()
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    assert deliver(job) == JobRunOutcome.WAITING
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.started_at) == (JobStatus.QUEUED, 0, None)
+    assert published.call_args.kwargs["eta"] == world.booking.starts_at
+    assert published.call_args.kwargs["args"] == (job.pk, job.enqueued_at.isoformat())
+
+
+def test_execute_holds_the_job_during_an_ongoing_outage_and_runs_it_after(world, published):
+    outage = Outage.objects.create(
+        backend=world.backend, starts_at=timezone.now() - timedelta(minutes=5), severity=OutageSeverity.MAJOR
+    )
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    assert deliver(job) == JobRunOutcome.HELD
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == (JobStatus.QUEUED, 0, "")
+    assert published.call_args.kwargs["eta"] > timezone.now()
+    outage.ends_at = timezone.now()
+    outage.save()
+    assert deliver(job) == JobRunOutcome.COMPLETED
+
+
+def test_execute_cancels_a_job_whose_booking_ended(world, published):
+    job = JobFactory(booking=world.booking, submitted_at=world.booking.starts_at)
+    job_publish(job_id=job.pk)
+    world.booking.ends_at = timezone.now() - timedelta(minutes=1)
+    world.booking.save()
+    assert deliver(job) == JobRunOutcome.CANCELLED
+    job.refresh_from_db()
+    assert (job.status, job.cancel_reason, job.attempts) == (JobStatus.CANCELLED, JobCancelReason.BOOKING_ENDED, 0)
+
+
+def test_duplicate_message_for_a_completed_job_does_nothing(world, published):
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    assert deliver(job) == JobRunOutcome.COMPLETED
+    job.refresh_from_db()
+    before = (job.status, job.finished_at, job.counts, job.attempts)
+    assert deliver(job) == JobRunOutcome.IGNORED
+    job.refresh_from_db()
+    assert (job.status, job.finished_at, job.counts, job.attempts) == before
+
+
+def test_superseded_message_cannot_claim_the_job(world, published):
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    job.refresh_from_db()
+    old_token = job.enqueued_at.isoformat()
+    job_publish(job_id=job.pk)  # e.g. the sweeper published it again
+    assert job_execute(job_id=job.pk, token=old_token) == JobRunOutcome.IGNORED
+    assert job_execute(job_id=job.pk, token="not a token") == JobRunOutcome.IGNORED
+    assert job_execute(job_id=10**9, token=old_token) == JobRunOutcome.IGNORED
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.QUEUED, 0)
+
+
+def test_redelivered_message_reruns_a_job_its_dead_worker_left_running(world, published):
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    job.refresh_from_db()
+    # The first delivery claimed the job, then its worker died before finishing.
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now(), attempts=1)
+    assert deliver(job) == JobRunOutcome.COMPLETED
+    job.refresh_from_db()
+    assert (job.status, job.attempts, sum(job.counts.values())) == (JobStatus.COMPLETED, 2, job.shots)
+
+
+def test_two_concurrent_deliveries_complete_the_job_once(world, published):
+    job = JobFactory(booking=world.booking, seed=3)
+    job_publish(job_id=job.pk)
+    job.refresh_from_db()
+    token = job.enqueued_at.isoformat()
+    real_run = services.run
+    inner: list[JobRunOutcome] = []
+    calls: list[int] = []
+
+    def run_with_a_redelivery_meanwhile(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # while the first delivery simulates, the broker redelivers the same message
+            inner.append(job_execute(job_id=job.pk, token=token))
+        return real_run(*args, **kwargs)
+
+    with mock.patch.object(services, "run", side_effect=run_with_a_redelivery_meanwhile):
+        outer = job_execute(job_id=job.pk, token=token)
+    assert (inner, outer) == ([JobRunOutcome.COMPLETED], JobRunOutcome.SUPERSEDED)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, sum(job.counts.values())) == (JobStatus.COMPLETED, 2, job.shots)
+
+
+def test_execute_failure_is_recorded_with_a_readable_error(world, published):
+    CalibrationRecordFactory(backend=world.backend, couplers=[])
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    assert deliver(job) == JobRunOutcome.FAILED
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.finished_at is not None
+    assert job.counts is None
+    assert "calibration" in job.error
+    assert "cz_fidelity" in job.error
+
+
+def test_execute_records_a_crash_of_the_simulator_as_failed(world, published):
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    with mock.patch.object(services, "run", side_effect=MemoryError("out of memory")):
+        assert deliver(job) == JobRunOutcome.FAILED
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "MemoryError: out of memory" in job.error
+
+
+# --- cancellation and sweepers ---
+
+
+def test_cancel_a_queued_job(world, published):
+    job = JobFactory(booking=world.booking)
+    cancelled = job_cancel(job=job)
+    assert (cancelled.status, cancelled.cancel_reason) == (JobStatus.CANCELLED, JobCancelReason.USER)
+    assert cancelled.finished_at is not None
+
+
+@pytest.mark.parametrize("status", [JobStatus.RUNNING, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED])
+def test_cancel_refuses_jobs_that_are_not_queued(world, published, status):
+    job = JobFactory(booking=world.booking, status=status)
+    with pytest.raises(DomainError) as caught:
+        job_cancel(job=job)
+    assert caught.value.code == "not_cancellable"
+    assert caught.value.extra["status"] == status
+    job.refresh_from_db()
+    assert (job.status, job.cancel_reason) == (status, "")
+
+
+def test_cancel_expired_cancels_only_queued_jobs_of_ended_or_cancelled_bookings(world, published):
+    now = timezone.now()
+    ended = BookingFactory(
+        backend=world.backend,
+        project=world.project,
+        starts_at=now - timedelta(hours=3),
+        ends_at=now - timedelta(hours=2),
+    )
+    cancelled = BookingFactory(
+        backend=world.backend, project=world.project, status=BookingStatus.CANCELLED, cancelled_at=now
+    )
+    expired = [JobFactory(booking=ended, submitted_at=ended.starts_at), JobFactory(booking=cancelled)]
+    live = JobFactory(booking=world.booking)
+    finished = JobFactory(booking=ended, submitted_at=ended.starts_at, status=JobStatus.COMPLETED)
+    assert job_cancel_expired() == 2
+    for job in expired:
+        job.refresh_from_db()
+        assert (job.status, job.cancel_reason) == (JobStatus.CANCELLED, JobCancelReason.BOOKING_ENDED)
+    for job, status in ((live, JobStatus.QUEUED), (finished, JobStatus.COMPLETED)):
+        job.refresh_from_db()
+        assert (job.status, job.cancel_reason) == (status, "")
+
+
+def test_broker_down_at_submit_leaves_the_job_for_the_sweeper(world, published, django_capture_on_commit_callbacks):
+    published.side_effect = OSError("connection refused")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = submit(world)
+    job.refresh_from_db()
+    assert (job.status, job.enqueued_at) == (JobStatus.QUEUED, None)
+    published.side_effect = None
+    assert job_publish_stale() == 0  # too recent: the submit may still be publishing it
+    assert job_publish_stale(now=timezone.now() + timedelta(minutes=2)) == 1
+    job.refresh_from_db()
+    assert job.enqueued_at is not None
+
+
+def test_sweeper_republishes_an_abandoned_run_which_then_completes(world, published):
+    job = JobFactory(booking=world.booking)
+    job_publish(job_id=job.pk)
+    long_ago = timezone.now() - RUN_LEASE - timedelta(minutes=1)
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=long_ago, submitted_at=long_ago, attempts=1
+    )
+    now = timezone.now()
+    fresh = JobFactory(booking=world.booking, status=JobStatus.RUNNING, submitted_at=now, started_at=now)
+    assert job_publish_stale() == 1
+    assert deliver(job) == JobRunOutcome.COMPLETED
+    fresh.refresh_from_db()
+    assert fresh.enqueued_at is None
