@@ -6,7 +6,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.views import PortalHomeView
 from config import health
 from scheduling.views import CalendarFeedView
 
@@ -22,7 +21,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("portal/", include(([path("", PortalHomeView.as_view(), name="home")], "portal"))),
+    path("portal/", include("scheduling.portal.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,0 +1,20 @@
+"""Routes of the researcher portal (mounted at /portal/)."""
+
+from django.urls import path
+
+from scheduling.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="home"),
+    path("calendar/", views.CalendarView.as_view(), name="calendar"),
+    path("bookings/", views.BookingListView.as_view(), name="booking-list"),
+    path("bookings/new/", views.BookingCreateView.as_view(), name="booking-create"),
+    path("bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="booking-cancel"),
+    path("jobs/", views.JobListView.as_view(), name="job-list"),
+    path("jobs/new/", views.JobCreateView.as_view(), name="job-create"),
+    path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
+    path("jobs/<int:pk>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
+    path("usage/", views.UsageView.as_view(), name="usage"),
+]

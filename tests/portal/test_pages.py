@@ -1,0 +1,43 @@
+"""Every portal page renders for a member, in English and Korean, and needs a login."""
+
+import pytest
+from django.urls import reverse
+
+from tests.portal.conftest import next_slot
+from tests.portal.factories import BookingFactory, JobFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "portal:home",
+    "portal:calendar",
+    "portal:booking-create",
+    "portal:booking-list",
+    "portal:job-create",
+    "portal:job-list",
+    "portal:usage",
+]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_need_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_render_for_a_member(portal_client, backend, project, name):
+    booking = BookingFactory(backend=backend, project=project, user=project.pi, starts_at=next_slot())
+    JobFactory(booking=booking)
+    response = portal_client.get(reverse(name))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Asia/Seoul" in page
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_render_in_korean(portal_client, name):
+    portal_client.cookies["django_language"] = "ko"
+    page = portal_client.get(reverse(name)).content.decode()
+    assert 'lang="ko"' in page
