@@ -195,6 +195,9 @@ SPECTACULAR_SETTINGS = {
         "CancelReasonEnum": "scheduling.choices.CancelReason",
         "JobStatusEnum": "scheduling.choices.JobStatus",
         "JobCancelReasonEnum": "scheduling.choices.JobCancelReason",
+        "ReportKindEnum": "reports.choices.ReportKind",
+        "ReportStatusEnum": "reports.choices.ReportStatus",
+        "ReportFormatEnum": "reports.choices.ReportFormat",
     },
 }
 

@@ -1,0 +1,1 @@
+"""The metric engine: interval arithmetic in Python, aggregates in the database."""

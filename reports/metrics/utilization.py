@@ -1,0 +1,468 @@
+"""Utilization of one backend over `[start, end)` local days, exactly as DESIGN.md section 4 defines it.
+
+Downtime, bookings and per-booking job spans are read as rows (thousands at most) and handled as merged
+interval lists in Python; jobs (millions) are only ever aggregated in the database: one grouped query by
+project, user and local day, and one percentile query for wait times.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Count, DurationField, ExpressionWrapper, F, FloatField, Func, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+from reports.metrics import intervals as iv
+from reports.metrics.numbers import hours_str, num, ratio
+from scheduling.choices import BOOKED_STATUSES, BookingStatus, JobStatus
+from scheduling.models import Allocation, Backend, Booking, CalibrationRecord, Job, MaintenanceWindow, Outage, Project
+
+ProgressFn = Callable[[int], None]
+TOP_USERS = 10
+
+SECONDS_FIELDS = (
+    "booked_seconds",
+    "used_seconds",
+    "exec_seconds",
+    "no_show_seconds",
+    "late_cancelled_seconds",
+    "booked_lost_seconds",
+)
+COUNT_FIELDS = ("jobs", "jobs_failed", "shots")
+FIELDS = SECONDS_FIELDS + COUNT_FIELDS
+# Positions in a tally (a plain list: this runs once per booking and per job group).
+BOOKED, USED, EXEC, NO_SHOW, LATE, LOST, JOBS, FAILED, SHOTS = range(len(FIELDS))
+
+
+def _tally() -> list[float]:
+    return [0.0] * len(FIELDS)
+
+
+def _add(into: list[float], other: list[float]) -> None:
+    for n, value in enumerate(other):
+        into[n] += value
+
+
+def _shaped(tally: list[float]) -> dict[str, Any]:
+    data: dict[str, Any] = {name: num(tally[n]) for n, name in enumerate(SECONDS_FIELDS)}
+    data.update({name: int(tally[len(SECONDS_FIELDS) + n]) for n, name in enumerate(COUNT_FIELDS)})
+    return data
+
+
+class Epoch(Func):
+    """POSIX seconds of a timestamp, computed in the database: a float is far cheaper to read than a timestamp."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # julianday() works in whole milliseconds; round away the floating-point noise of the conversion.
+        template = "ROUND((julianday(%(expressions)s) - 2440587.5) * 86400000.0) / 1000.0"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+Period = tuple[dt.datetime, dt.datetime]
+
+
+def _overlapping(queryset: QuerySet[Any], period: Period, *, open_end: bool = False) -> QuerySet[Any]:
+    ends = Q(ends_at__gt=period[0]) | Q(ends_at__isnull=True) if open_end else Q(ends_at__gt=period[0])
+    return queryset.filter(ends, starts_at__lt=period[1])
+
+
+def wait_percentiles(jobs: QuerySet[Job]) -> tuple[float | None, float | None]:
+    """p50 and p95 (linear interpolation, as percentile_cont) of job start - max(submitted, booking start)."""
+    wait = ExpressionWrapper(
+        F("started_at") - Greatest(F("submitted_at"), F("booking__starts_at")), output_field=DurationField()
+    )
+    if connection.vendor == "postgresql":
+        # One sort in the database, in memory (the default work_mem would spill a year of jobs to disk);
+        # nothing but two numbers comes back. The inner SQL is Django's, with bound parameters.
+        sql, params = jobs.annotate(wait=wait).values("wait").query.sql_with_params()
+        percentiles = (
+            "SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP"  # noqa: S608
+            " (ORDER BY EXTRACT(EPOCH FROM w.wait)::float8) FROM (" + sql + ") AS w"
+        )
+        with _roomy_work_mem(), connection.cursor() as cursor:
+            cursor.execute(percentiles, params)
+            row = cursor.fetchone()
+        if row is None or row[0] is None:
+            return None, None
+        return float(row[0][0]), float(row[0][1])
+    # Elsewhere: count, then read the one or two rows each percentile needs from the sorted list.
+    count = jobs.count()
+    if not count:
+        return None, None
+    ordered = jobs.annotate(wait=wait).order_by("wait").values_list("wait", flat=True)
+    result: list[float] = []
+    for p in (0.5, 0.95):
+        rank = p * (count - 1)
+        low = int(rank)
+        values = [w.total_seconds() for w in ordered[low : low + 2]]
+        high_value = values[1] if len(values) > 1 else values[0]
+        result.append(values[0] + (high_value - values[0]) * (rank - low))
+    return result[0], result[1]
+
+
+def _calibration_series(backend: Backend, period: Period) -> list[dict[str, Any]]:
+    """Mean fidelities of each calibration in the period (for the fidelity trend chart)."""
+
+    def mean(values: list[float]) -> float | None:
+        return round(sum(values) / len(values), 6) if values else None
+
+    series = []
+    records = CalibrationRecord.objects.filter(
+        backend=backend, measured_at__gte=period[0], measured_at__lt=period[1]
+    ).order_by("measured_at")
+    for record in records.only("measured_at", "qubits", "couplers"):
+        qubits = record.qubits if isinstance(record.qubits, list) else []
+        couplers = record.couplers if isinstance(record.couplers, list) else []
+        series.append(
+            {
+                "measured_at": record.measured_at.isoformat(),
+                "prx_fidelity": mean([float(q["prx_fidelity"]) for q in qubits if "prx_fidelity" in q]),
+                "readout_fidelity": mean([float(q["readout_fidelity"]) for q in qubits if "readout_fidelity" in q]),
+                "cz_fidelity": mean([float(c["cz_fidelity"]) for c in couplers if "cz_fidelity" in c]),
+            }
+        )
+    return series
+
+
+def _day_index(instant: float, boundaries: list[float]) -> int:
+    """The local day (index into the period's days) an instant falls in."""
+    return min(max(bisect.bisect_right(boundaries, instant) - 1, 0), len(boundaries) - 2)
+
+
+def _crosses_midnight(start: float, end: float, boundaries: list[float]) -> bool:
+    k = bisect.bisect_right(boundaries, start)
+    return k < len(boundaries) and boundaries[k] < end
+
+
+@contextmanager
+def _roomy_work_mem() -> Iterator[None]:
+    """On PostgreSQL, let one report's grouping and sorting happen in memory (the 4 MB default spills)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        yield
+
+
+def compute(
+    *,
+    backend: Backend,
+    start: dt.date,
+    end: dt.date,
+    time_zone: str,
+    progress: ProgressFn | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The utilization snapshot (API.md's `data`): totals, breakdowns and the daily series, in seconds."""
+    report_progress = progress or (lambda _pct: None)
+    tz = ZoneInfo(time_zone)
+    now = now or timezone.now()
+    period = iv.period_bounds(start, end, tz)
+    bounds = (iv.epoch(period[0]), iv.epoch(period[1]))
+    period_seconds = iv.seconds(bounds)
+    day_list = list(iv.days(start, end))
+    boundaries = [iv.epoch(iv.local_midnight(day, tz)) for day in [*day_list, end]]
+
+    # --- states, by precedence: unplanned down > planned down > booked > idle ---
+    now_s = iv.epoch(now)
+    outage_rows = _overlapping(Outage.objects.filter(backend=backend), period, open_end=True).values_list(
+        "starts_at", "ends_at"
+    )
+    # An ongoing outage has lasted until now (never past the period; never before its own start).
+    outage_spans = [
+        (iv.epoch(s), iv.epoch(e) if e is not None else max(iv.epoch(s), min(now_s, bounds[1]))) for s, e in outage_rows
+    ]
+    unplanned = iv.merge(iv.clip_all(outage_spans, bounds))
+    windows = _overlapping(MaintenanceWindow.objects.filter(backend=backend), period).values_list(
+        "starts_at", "ends_at"
+    )
+    planned = iv.subtract(iv.merge(iv.clip_all(((iv.epoch(s), iv.epoch(e)) for s, e in windows), bounds)), unplanned)
+    down = iv.Holes(iv.merge([*unplanned, *planned]))
+    report_progress(10)
+
+    bookings = list(
+        _overlapping(Booking.objects.filter(backend=backend), period)
+        .annotate(s=Epoch("starts_at"), e=Epoch("ends_at"))
+        .order_by("starts_at", "pk")
+        .values_list("pk", "project_id", "user_id", "s", "e", "status", "late_cancellation")
+    )
+    report_progress(20)
+
+    # --- jobs started in the period: one grouped scan by booking and user (a per-row time zone conversion
+    # to group by local day would cost as much again; bookings that cross a local midnight are split below) ---
+    period_jobs = Job.objects.filter(backend=backend, started_at__gte=period[0], started_at__lt=period[1])
+    job_rows = (
+        period_jobs.values("booking_id", "project_id", "user_id")
+        .annotate(
+            n=Count("pk"),
+            failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
+            shot_sum=Sum("shots"),
+            exec_sum=Sum("qpu_seconds"),
+            first=Epoch(Min("started_at")),
+            last=Epoch(Max(Coalesce("finished_at", "started_at"))),
+        )
+        .order_by()
+    )
+    crossing = {b[0] for b in bookings if _crosses_midnight(b[3], b[4], boundaries)}
+    by_project: dict[int, list[float]] = defaultdict(_tally)
+    by_user: dict[int, list[float]] = defaultdict(_tally)
+    exec_by_day = [0.0] * len(day_list)
+    spans: dict[int, list[float]] = {}
+    with _roomy_work_mem():
+        rows = list(job_rows)
+    for row in rows:
+        exec_s = float(row["exec_sum"] or 0)
+        for tally in (by_project[row["project_id"]], by_user[row["user_id"]]):
+            tally[EXEC] += exec_s
+            tally[JOBS] += row["n"]
+            tally[FAILED] += row["failed"]
+            tally[SHOTS] += row["shot_sum"] or 0
+        if row["booking_id"] not in crossing:
+            exec_by_day[_day_index(row["first"], boundaries)] += exec_s
+        span = spans.get(row["booking_id"])
+        if span is None:
+            spans[row["booking_id"]] = [row["first"], row["last"]]
+        else:
+            span[0] = min(span[0], row["first"])
+            span[1] = max(span[1], row["last"])
+    if crossing:
+        for row in (
+            period_jobs.filter(booking_id__in=crossing)
+            .annotate(day=TruncDate("started_at", tzinfo=tz))
+            .values("day")
+            .annotate(exec_sum=Sum("qpu_seconds"))
+            .order_by()
+        ):
+            exec_by_day[(row["day"] - start).days] += float(row["exec_sum"] or 0)
+    # A booking that straddles the period's start or end may have jobs started outside it: read its whole span.
+    straddling = [b[0] for b in bookings if b[3] < bounds[0] or b[4] > bounds[1]]
+    if straddling:
+        for row in (
+            Job.objects.filter(booking_id__in=straddling, started_at__isnull=False)
+            .values("booking_id")
+            .annotate(first=Epoch(Min("started_at")), last=Epoch(Max(Coalesce("finished_at", "started_at"))))
+            .order_by()
+        ):
+            spans[row["booking_id"]] = [row["first"], row["last"]]
+    report_progress(60)
+
+    booked: list[iv.Interval] = []
+    used: list[iv.Interval] = []
+    no_show_seconds = late_cancelled_seconds = booked_lost_seconds = used_seconds = 0.0
+    completed = no_shows = late_cancels = 0
+    cursor = bounds[0]
+    booked_statuses = set(BOOKED_STATUSES)
+    for pk, project_id, user_id, b_start, b_end, status, late in bookings:
+        clipped = iv.clip((b_start, b_end), bounds)
+        assert clipped is not None  # the query selected overlapping bookings only
+        starts_in_period = bounds[0] <= b_start < bounds[1]
+        tally = _tally()
+        if status in booked_statuses:
+            # Time is booked once: if bad data lets two bookings overlap, the earlier one keeps the overlap.
+            effective = iv.clip(clipped, (cursor, bounds[1]))
+            cursor = max(cursor, clipped[1])
+            if effective is not None:
+                parts = down.cut(effective)
+                booked.extend(parts)
+                tally[BOOKED] = iv.total(parts)
+                tally[LOST] = iv.seconds(effective) - tally[BOOKED]
+            span = spans.get(pk)
+            if span is not None:
+                used_part = iv.clip((span[0], span[1]), clipped)
+                if used_part is not None:
+                    used.append(used_part)
+                    tally[USED] = iv.seconds(used_part)
+            if status == BookingStatus.NO_SHOW:
+                tally[NO_SHOW] = iv.seconds(clipped)
+                no_shows += starts_in_period
+            elif status == BookingStatus.COMPLETED:
+                completed += starts_in_period
+        elif status == BookingStatus.CANCELLED and late:
+            tally[LATE] = iv.seconds(clipped)
+            late_cancels += starts_in_period
+        else:
+            continue
+        no_show_seconds += tally[NO_SHOW]
+        late_cancelled_seconds += tally[LATE]
+        booked_lost_seconds += tally[LOST]
+        used_seconds += tally[USED]
+        _add(by_project[project_id], tally)
+        _add(by_user[user_id], tally)
+    used.sort()
+    idle = iv.subtract(iv.subtract([bounds], down.holes), booked)
+    report_progress(70)
+    wait_p50, wait_p95 = wait_percentiles(period_jobs)
+    report_progress(85)
+
+    # --- totals ---
+    unplanned_s, planned_s, booked_s, idle_s = (iv.total(x) for x in (unplanned, planned, booked, idle))
+    available_s = period_seconds - unplanned_s - planned_s
+    total = _tally()
+    for project_tally in by_project.values():
+        _add(total, project_tally)
+    started_outages = [(s, e) for s, e in outage_spans if bounds[0] <= s < bounds[1]]
+    outage_count = len(started_outages)
+    totals: dict[str, Any] = {
+        "period_seconds": num(period_seconds),
+        "unplanned_down_seconds": num(unplanned_s),
+        "planned_down_seconds": num(planned_s),
+        "available_seconds": num(available_s),
+        "booked_seconds": num(booked_s),
+        "idle_seconds": num(idle_s),
+        "booked_lost_seconds": num(booked_lost_seconds),
+        "used_seconds": num(used_seconds),
+        "exec_seconds": num(total[EXEC]),
+        "no_show_seconds": num(no_show_seconds),
+        "late_cancelled_seconds": num(late_cancelled_seconds),
+        "availability": ratio(available_s, period_seconds),
+        "utilization": ratio(booked_s, available_s),
+        "utilization_offered": ratio(booked_s, period_seconds),
+        "booking_efficiency": ratio(used_seconds, booked_s),
+        "no_show_rate": ratio(no_shows, completed + no_shows + late_cancels),
+        "jobs": int(total[JOBS]),
+        "jobs_failed": int(total[FAILED]),
+        "shots": int(total[SHOTS]),
+        "wait_seconds_p50": num(wait_p50),
+        "wait_seconds_p95": num(wait_p95),
+        "outages": outage_count,
+        "mtbf_seconds": num(available_s / outage_count) if outage_count else None,
+        "mttr_seconds": num(sum(iv.seconds(o) for o in started_outages) / outage_count) if outage_count else None,
+    }
+    state_sum = unplanned_s + planned_s + booked_s + idle_s
+
+    # --- breakdowns ---
+    projects = {
+        p.pk: p
+        for p in Project.objects.filter(
+            pk__in=set(by_project) | _allocated_projects(backend, start, end)
+        ).select_related("institution")
+    }
+    allocations = _allocations(backend, start, end)
+    project_rows = []
+    institutions: dict[str, list[float]] = defaultdict(_tally)
+    for project in sorted(projects.values(), key=lambda p: p.code):
+        tally = by_project[project.pk]
+        granted, charged = allocations.get(project.pk, (Decimal(0), Decimal(0)))
+        institution = str(project.institution)
+        project_rows.append(
+            {
+                "project": project.code,
+                "institution": institution,
+                **_shaped(tally),
+                "allocation_hours": hours_str(granted),
+                "charged_hours": hours_str(charged),
+                "remaining_hours": hours_str(granted - charged),
+            }
+        )
+        _add(institutions[institution], tally)
+    institution_rows = [
+        {"institution": name, **_shaped(tally), "share": ratio(tally[BOOKED], booked_s)}
+        for name, tally in sorted(institutions.items())
+    ]
+
+    ranked = sorted(by_user.items(), key=lambda item: (-item[1][EXEC], item[0]))
+    users = {u.pk: u for u in User.objects.filter(pk__in=[pk for pk, _ in ranked[:TOP_USERS]])}
+    user_rows: list[dict[str, Any]] = [
+        {"user": users[pk].username, "name": users[pk].display_name, **_shaped(tally)}
+        for pk, tally in ranked[:TOP_USERS]
+    ]
+    if len(ranked) > TOP_USERS:
+        # The rest in one row, so that the breakdown still adds up to the totals.
+        rest = _tally()
+        for _pk, tally in ranked[TOP_USERS:]:
+            _add(rest, tally)
+        user_rows.append({"user": None, "name": f"{len(ranked) - TOP_USERS} other users", **_shaped(rest)})
+
+    per_day = {
+        name: iv.split_by(intervals, boundaries)
+        for name, intervals in (
+            ("unplanned", unplanned),
+            ("planned", planned),
+            ("booked", booked),
+            ("idle", idle),
+            ("used", used),
+        )
+    }
+    daily = []
+    for n, day in enumerate(day_list):
+        day_period = boundaries[n + 1] - boundaries[n]
+        day_available = day_period - per_day["unplanned"][n] - per_day["planned"][n]
+        daily.append(
+            {
+                "date": day.isoformat(),
+                "period_seconds": num(day_period),
+                "unplanned_down_seconds": num(per_day["unplanned"][n]),
+                "planned_down_seconds": num(per_day["planned"][n]),
+                "available_seconds": num(day_available),
+                "booked_seconds": num(per_day["booked"][n]),
+                "idle_seconds": num(per_day["idle"][n]),
+                "used_seconds": num(per_day["used"][n]),
+                "exec_seconds": num(exec_by_day[n]),
+                "utilization": ratio(per_day["booked"][n], day_available),
+            }
+        )
+    report_progress(95)
+
+    return {
+        "backend": backend.name,
+        "backend_display_name": backend.display_name,
+        "site": backend.site.name,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "time_zone": time_zone,
+        "period_start": period[0].isoformat(),
+        "period_end": period[1].isoformat(),
+        "generated_at": now.isoformat(),
+        "totals": totals,
+        "invariant": {
+            "period_seconds": num(period_seconds),
+            "sum_seconds": num(state_sum),
+            "holds": abs(period_seconds - state_sum) < 1e-6,
+        },
+        "by_project": project_rows,
+        "by_institution": institution_rows,
+        "by_user": user_rows,
+        "daily": daily,
+        "calibrations": _calibration_series(backend, period),
+    }
+
+
+def _allocation_filter(backend: Backend, start: dt.date, end: dt.date) -> QuerySet[Allocation]:
+    # Allocation dates are inclusive; the report's end date is exclusive.
+    return Allocation.objects.filter(backend=backend, valid_from__lt=end, valid_until__gte=start)
+
+
+def _allocated_projects(backend: Backend, start: dt.date, end: dt.date) -> set[int]:
+    return set(_allocation_filter(backend, start, end).values_list("project_id", flat=True))
+
+
+def _allocations(backend: Backend, start: dt.date, end: dt.date) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per project: hours granted by allocations valid in the period, and hours charged against them."""
+    granted: dict[int, Decimal] = defaultdict(Decimal)
+    charged: dict[int, Decimal] = defaultdict(Decimal)
+    rows = (
+        _allocation_filter(backend, start, end)
+        .annotate(charged=Coalesce(Sum("bookings__charged_hours"), Decimal(0)))
+        .values_list("project_id", "hours", "charged")
+    )
+    for project_id, hours, charged_hours in rows:
+        granted[project_id] += Decimal(hours)
+        charged[project_id] += Decimal(charged_hours)
+    return {pk: (granted[pk], charged[pk]) for pk in granted}

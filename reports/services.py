@@ -1,0 +1,247 @@
+"""Writes and workflows of the reports app: request, generate (idempotent), render, deliver, sweep, schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from config.errors import DomainError
+from reports.choices import ReportFormat, ReportKind, ReportStatus
+from reports.kinds import REGISTRY, ReportKindBase, get_kind
+from reports.models import Report
+from reports.renderers.csv import render_csv
+from reports.renderers.pdf import render_pdf
+
+logger = logging.getLogger(__name__)
+
+# A running report older than this is taken to be lost with its worker and is queued again.
+STALE_AFTER = dt.timedelta(minutes=30)
+MAX_ATTEMPTS = 3
+CONTENT_TYPES = {
+    ReportFormat.JSON: "application/json",
+    ReportFormat.CSV: "text/csv; charset=utf-8",
+    ReportFormat.PDF: "application/pdf",
+}
+
+
+def report_kind_clean(*, kind: str, params: Any) -> tuple[ReportKindBase, dict[str, Any]]:
+    """The kind and its validated parameters; ValidationError on `kind` or on the parameter's own name."""
+    if kind not in REGISTRY:
+        raise ValidationError({"kind": [_("Unknown report kind “%(kind)s”.") % {"kind": kind}]})
+    spec = get_kind(kind)
+    return spec, spec.clean_params(params if params is not None else {})
+
+
+def _enqueue(report_id: int) -> None:
+    from reports.tasks import report_generate_task  # tasks import services: import here to avoid a cycle
+
+    transaction.on_commit(partial(report_generate_task.delay, report_id))
+
+
+@transaction.atomic
+def report_request(*, kind: str, params: Any, requester: User | None, email_to: list[str] | None = None) -> Report:
+    """Validate, check the requester may ask for this report, store a pending row and queue its generation."""
+    spec, cleaned = report_kind_clean(kind=kind, params=params)
+    if requester is not None and not spec.can_request(requester, cleaned):
+        if kind == ReportKind.PROJECT_USAGE and not requester.is_staff:
+            raise DomainError(_("You are not a member of this project."), code="not_member")
+        raise PermissionDenied(_("You may not request this report."))
+    report = Report(kind=kind, params=cleaned, requester=requester, email_to=list(email_to or []))
+    report.full_clean()
+    report.save()
+    _enqueue(report.pk)
+    return report
+
+
+def _readable(exc: BaseException) -> str:
+    """A sentence for the `error` field: what went wrong, without a traceback."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    if isinstance(exc, ObjectDoesNotExist):
+        return _("A record the report needs no longer exists: %(error)s") % {"error": exc}
+    if isinstance(exc, ImportError):
+        return _("This report needs a part of the system that is not installed yet: %(error)s") % {"error": exc}
+    return f"{type(exc).__name__}: {exc}"
+
+
+def report_generate(*, report_id: int) -> bool:
+    """Compute a pending report's snapshot. Idempotent: only the caller that claims the row runs it.
+
+    Not one transaction: progress must be visible to readers while the computation runs.
+    Returns whether this call did the work.
+    """
+    started = timezone.now()
+    claimed = Report.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(
+        status=ReportStatus.RUNNING, started_at=started, progress=0, error="", attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False  # a re-delivered message, or a report someone else finished
+    report = Report.objects.get(pk=report_id)
+    running = Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started)
+
+    def progress(percent: int) -> None:
+        running.update(progress=max(0, min(99, int(percent))))
+
+    try:
+        snapshot = get_kind(report.kind).compute(report.params, progress)
+        # Round-trip through JSON now, so that a value JSON cannot hold fails the report, not the save.
+        snapshot = json.loads(json.dumps(snapshot))
+    except Exception as exc:
+        logger.exception("report %s failed", report_id)
+        running.update(status=ReportStatus.FAILED, error=_readable(exc), finished_at=timezone.now())
+        return True
+    updated = running.update(status=ReportStatus.SUCCEEDED, snapshot=snapshot, progress=100, finished_at=timezone.now())
+    if updated and report.email_to:
+        report_deliver(report_id=report_id)
+    return True
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A rendering ready to download."""
+
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def report_filename(report: Report, fmt: str) -> str:
+    stem = get_kind(report.kind).filename_stem(report.params, report.snapshot)
+    return f"{stem}-{report.pk}.{fmt}"
+
+
+def _pdf_context(report: Report) -> dict[str, Any]:
+    spec = get_kind(report.kind)
+    snapshot = report.snapshot or {}
+    tz_name = snapshot.get("time_zone") or settings.DEFAULT_USER_TIME_ZONE
+    finished = report.finished_at or timezone.now()
+    return {
+        "report": report,
+        "title": spec.title,
+        "snapshot": snapshot,
+        "definitions": spec.definitions,
+        "time_zone": tz_name,
+        "generated_local": timezone.localtime(finished, ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M"),
+        **spec.pdf_context(snapshot),
+    }
+
+
+def report_pdf(*, report: Report) -> bytes:
+    """The report's PDF: rendered from the snapshot once, then stored and served from storage."""
+    if report.pdf:
+        with report.pdf.open("rb") as stored:
+            return bytes(stored.read())
+    language = report.requester.language if report.requester else settings.LANGUAGE_CODE
+    with translation.override(language):
+        content = render_pdf(get_kind(report.kind).template, _pdf_context(report))
+    report.pdf.save(report_filename(report, "pdf"), ContentFile(content), save=False)
+    Report.objects.filter(pk=report.pk).update(pdf=report.pdf.name)
+    return content
+
+
+def report_file(*, report: Report, fmt: str) -> ReportFile:
+    """The report in `fmt` (json, csv, pdf); `report_not_ready` until it has succeeded."""
+    if not report.is_ready:
+        raise DomainError(
+            _("The report is not ready: it is %(status)s.") % {"status": report.get_status_display()},
+            code="report_not_ready",
+            status=report.status,
+        )
+    assert report.snapshot is not None
+    if fmt == ReportFormat.JSON:
+        content = json.dumps(report.snapshot, ensure_ascii=False, indent=2).encode("utf-8")
+    elif fmt == ReportFormat.CSV:
+        content = render_csv(get_kind(report.kind).tidy_rows(report.snapshot))
+    elif fmt == ReportFormat.PDF:
+        content = report_pdf(report=report)
+    else:
+        raise ValidationError({"format": [_("Choose json, csv or pdf.")]})
+    return ReportFile(
+        content=content, content_type=CONTENT_TYPES[ReportFormat(fmt)], filename=report_filename(report, fmt)
+    )
+
+
+def report_deliver(*, report_id: int) -> None:
+    """E-mail the PDF of a succeeded report to its recipients, once."""
+    report = Report.objects.select_related("requester").get(pk=report_id)
+    if not report.is_ready or not report.email_to or report.delivered_at is not None:
+        return
+    pdf = report_pdf(report=report)
+    subject = f"{get_kind(report.kind).title}: {report_filename(report, 'pdf').removesuffix('.pdf')}"
+    message = EmailMessage(
+        subject=subject,
+        body=_("The report is attached as a PDF."),
+        to=list(report.email_to),
+    )
+    message.attach(report_filename(report, "pdf"), pdf, "application/pdf")
+    message.send()
+    Report.objects.filter(pk=report_id).update(delivered_at=timezone.now())
+
+
+def report_requeue_stale(*, older_than: dt.timedelta = STALE_AFTER) -> list[int]:
+    """Queue again reports stuck in `running` (worker lost) or `pending` (message lost); give up after a few tries."""
+    cutoff = timezone.now() - older_than
+    requeued: list[int] = []
+    stuck = Report.objects.filter(
+        Q(status=ReportStatus.RUNNING, started_at__lt=cutoff) | Q(status=ReportStatus.PENDING, created_at__lt=cutoff)
+    ).values_list("pk", "status", "started_at", "attempts")
+    for pk, status, started_at, attempts in stuck:
+        row = Report.objects.filter(pk=pk, status=status, started_at=started_at)  # compare-and-set
+        if attempts >= MAX_ATTEMPTS:
+            row.update(
+                status=ReportStatus.FAILED,
+                finished_at=timezone.now(),
+                error=_("Gave up after %(n)d attempts: the worker was lost each time.") % {"n": attempts},
+            )
+            continue
+        with transaction.atomic():
+            if status == ReportStatus.RUNNING and not row.update(status=ReportStatus.PENDING, progress=0):
+                continue
+            _enqueue(pk)
+        requeued.append(pk)
+    return requeued
+
+
+def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """`[first of last month, first of this month)`."""
+    first = today.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1), first
+
+
+def report_request_monthly(*, kind: str, time_zone: str | None = None, now: dt.datetime | None = None) -> list[Report]:
+    """The scheduled reports for the previous month (site time), e-mailed to `REPORTS_EMAIL_TO`.
+
+    Utilization: one report per backend, each in its site's time zone. Office activity: one for all offices.
+    """
+    from scheduling.models import Backend
+
+    now = now or timezone.now()
+    email_to = list(getattr(settings, "REPORTS_EMAIL_TO", []))
+    reports = []
+    if kind == ReportKind.UTILIZATION:
+        for backend in Backend.objects.select_related("site").order_by("name"):
+            tz = time_zone or backend.site.time_zone
+            start, end = previous_month(timezone.localtime(now, ZoneInfo(tz)).date())
+            params = {"backend": backend.pk, "start": start.isoformat(), "end": end.isoformat(), "time_zone": tz}
+            reports.append(report_request(kind=kind, params=params, requester=None, email_to=email_to))
+    else:
+        tz = time_zone or settings.DEFAULT_USER_TIME_ZONE
+        start, end = previous_month(timezone.localtime(now, ZoneInfo(tz)).date())
+        params = {"start": start.isoformat(), "end": end.isoformat(), "time_zone": tz}
+        reports.append(report_request(kind=kind, params=params, requester=None, email_to=email_to))
+    return reports
