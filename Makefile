@@ -65,12 +65,13 @@ messages: install
 services-check: install
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
 
+# `--create-db`: the suite never trusts a test database left behind by an earlier run or another checkout.
 test-postgres: install services-check
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 test-sqlite: install
 	@mkdir -p var
-	DATABASE_URL=$(SQLITE_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(SQLITE_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 test: install services-check lint typecheck migrations-check
 	$(MAKE) --no-print-directory test-postgres
