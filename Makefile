@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 SQLITE_DATABASE_URL ?= sqlite:///$(CURDIR)/var/test-main.sqlite3
 PYTEST_ARGS ?=
 
-.PHONY: help install run dev worker beat fmt lint typecheck migrations-check services-check test test-postgres test-sqlite browsers bench ci messages
+.PHONY: help install run dev worker beat fmt lint typecheck migrations-check services-check test test-postgres test-sqlite bench ci messages lock audit
 
 help:
 	@echo "make run    install, migrate, load demo data, serve web + worker + beat (SQLite, filesystem broker)"
@@ -79,5 +79,14 @@ test: install services-check lint typecheck migrations-check
 
 bench: install services-check
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) bash scripts/bench.sh
+
+# requirements.lock pins what .venv holds; pip-audit checks it against the advisory databases (needs network).
+lock: install
+	{ echo "# Locked dependencies of the virtual environment, for pip-audit and reproducible installs."; \
+	  echo "# Made by \`make lock\` (.venv/bin/pip freeze --exclude-editable); audited by \`make audit\`. Do not edit by hand."; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
+
+audit: install
+	$(BIN)/pip-audit -r requirements.lock --no-deps --progress-spinner off --strict
 
 ci: test

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.choices import Language
 from accounts.models import User
 from accounts.selectors import user_list
-from accounts.services import user_create
+from accounts.services import user_create, user_rotate_calendar_secret
 from config.api import authenticated_user
 from facility.models import Organization
 
@@ -28,6 +28,9 @@ class UserOutputSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User
         fields = ["id", "username", "email", "full_name", "time_zone", "language", "is_staff", "institution"]
+        # Read-only drops the input validators from the schema: the username pattern's `\w` is Unicode in
+        # Python but ASCII in JSON Schema, so an accepted name like "Þóra" would break the documented answer.
+        read_only_fields = fields
 
 
 class TokenObtainApi(APIView):
@@ -96,10 +99,34 @@ class UserMeApi(APIView):
         return Response(self.OutputSerializer(user, context={"request": request}).data)
 
 
-class UserListCreateApi(ListAPIView[User]):
-    """Staff: list and create users."""
+class UserModelPermissions(permissions.DjangoModelPermissions):
+    """Staff with the user model permissions: `view` to list, `add` to create (DESIGN.md section 5)."""
 
-    permission_classes = [permissions.IsAdminUser]
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff and super().has_permission(request, view))
+
+
+class CalendarSecretRotateApi(APIView):
+    """Give the signed-in user a new secret calendar URL; the old one stops working at once."""
+
+    @extend_schema(request=None, responses={200: UserMeApi.OutputSerializer})
+    def post(self, request: Request) -> Response:
+        user = user_rotate_calendar_secret(user=authenticated_user(request))
+        return Response(UserMeApi.OutputSerializer(user, context={"request": request}).data)
+
+
+class UserListCreateApi(ListAPIView[User]):
+    """Staff with the user permissions: list and create users."""
+
+    permission_classes = [UserModelPermissions]
     serializer_class = UserOutputSerializer
 
     class InputSerializer(serializers.Serializer[Any]):

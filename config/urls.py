@@ -1,6 +1,5 @@
 """URLs: admin, portal, REST API v1, schema and docs, health, calendar feeds."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -30,11 +29,12 @@ urlpatterns = [
     path("calendar/<str:secret>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
 ]
 
+# JSON, not an HTML page, for a URL under /api/ that matches no route.
+handler404 = "config.api.not_found"
+
 admin.site.site_header = "Quantum Facility Records"
 admin.site.site_title = "Quantum Facility Records"
 admin.site.index_title = "Administration"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded documents and report files are never served from MEDIA_URL: only through their API download
+# endpoints, which check permissions.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
+from config.api import ID_FILTER_BOUNDS, UtcIsoDateTimeFilter
 from facility.models import Equipment, OfficeActivity, Organization, RegionalOffice, Site, WorkOrder
 
 
@@ -29,8 +30,8 @@ class OfficeFilter(filters.FilterSet):  # type: ignore[misc]  # django-filter sh
 
 
 class OfficeActivityFilter(filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
-    start_after = filters.IsoDateTimeFilter(field_name="start", lookup_expr="gte")
-    start_before = filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
+    start_after = UtcIsoDateTimeFilter(field_name="start", lookup_expr="gte")
+    start_before = UtcIsoDateTimeFilter(field_name="start", lookup_expr="lt")
 
     class Meta:
         model = OfficeActivity
@@ -44,9 +45,9 @@ class EquipmentFilter(filters.FilterSet):  # type: ignore[misc]  # django-filter
 
 
 class WorkOrderFilter(filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
-    site = filters.NumberFilter(field_name="equipment__site")
-    opened_after = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    site = filters.NumberFilter(field_name="equipment__site", **ID_FILTER_BOUNDS)
+    opened_after = UtcIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = UtcIsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     due_after = filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lt")
 

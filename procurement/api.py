@@ -19,6 +19,9 @@ from procurement import selectors, services
 from procurement import serializers as s
 from procurement.models import OcdsRelease
 from procurement.ocds.builder import record_package, release_package
+from procurement.services.documents import ALLOWED_TYPES
+
+DOCUMENT_MEDIA_TYPES = sorted({media_type for media_type, _ in ALLOWED_TYPES.values()})
 
 ERROR_BODY = inline_serializer(
     "ProcurementError",
@@ -97,7 +100,7 @@ class ProcessViewSet(ProcurementViewSet):
         return self.ok(process)
 
     @extend_schema(responses={200: s.HistoryOutputSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list (API.md), not a page
     def history(self, request: Request, pk: str) -> Response:
         rows = selectors.process_history(process=self.get_object())
         return Response(s.HistoryOutputSerializer(rows, many=True).data)
@@ -276,7 +279,8 @@ class DocumentViewSet(ProcurementViewSet):
         data = self.validated(s.DocumentInputSerializer)
         return self.created(services.document_create(user=authenticated_user(request), **data))
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
+    # The file answers with the media type it was checked as on upload.
+    @extend_schema(responses={(200, media): OpenApiResponse(OpenApiTypes.BINARY) for media in DOCUMENT_MEDIA_TYPES})
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> FileResponse:
         document = self.get_object()

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from config.api import AwareDateTimeField
 from facility.models import Organization
 from procurement.choices import (
     AwardCriteria,
@@ -42,8 +43,13 @@ MONEY_SCHEMA = inline_serializer(
     "Money", {"amount": serializers.CharField(), "currency": serializers.ChoiceField(choices=Currency.choices)}
 )
 PERIOD_SCHEMA = inline_serializer(
-    "Period", {"start": serializers.DateTimeField(allow_null=True), "end": serializers.DateTimeField(allow_null=True)}
+    "Period",
+    {"start": serializers.DateTimeField(allow_null=True), "end": serializers.DateTimeField(allow_null=True)},
+    allow_null=True,  # a tender without that period answers null
 )
+
+
+MAX_AMOUNT = Decimal(10) ** 15
 
 
 @extend_schema_field(MONEY_SCHEMA)
@@ -54,6 +60,7 @@ class MoneyField(serializers.Field):
         "invalid": 'Expected {{"amount": "1234.50", "currency": "EUR"}}.',
         "currency": "Unsupported currency; use one of {currencies}.",
         "precision": "{currency} has {digits} decimal places.",
+        "too_large": "The amount must be less than 1 000 000 000 000 000 (10^15).",
     }
 
     def to_representation(self, value: Money) -> dict[str, str]:
@@ -73,6 +80,8 @@ class MoneyField(serializers.Field):
             self.fail("invalid")
         if not amount.is_finite():
             self.fail("invalid")
+        if abs(amount) >= MAX_AMOUNT:  # stored as 64-bit integer minor units
+            self.fail("too_large")
         exponent = amount.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > MINOR_UNITS[currency]:
             self.fail("precision", currency=currency, digits=MINOR_UNITS[currency])
@@ -80,8 +89,8 @@ class MoneyField(serializers.Field):
 
 
 class PeriodField(serializers.Serializer[Any]):
-    start = serializers.DateTimeField(allow_null=True, required=False)
-    end = serializers.DateTimeField(allow_null=True, required=False)
+    start = AwareDateTimeField(allow_null=True, required=False)
+    end = AwareDateTimeField(allow_null=True, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
@@ -292,7 +301,7 @@ class BidInputSerializer(serializers.Serializer[Any]):
     tender = serializers.PrimaryKeyRelatedField(queryset=Tender.objects.select_related("process"))
     tenderer = serializers.PrimaryKeyRelatedField(queryset=_organizations())
     value = MoneyField()
-    submitted_at = serializers.DateTimeField()
+    submitted_at = AwareDateTimeField()
     status = serializers.ChoiceField(choices=BidStatus.choices, required=False, default=BidStatus.VALID)
     rank = serializers.IntegerField(min_value=1, required=False, allow_null=True)
 
@@ -318,7 +327,7 @@ class AwardInputSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
     suppliers = serializers.PrimaryKeyRelatedField(queryset=_organizations(), many=True)
     value = MoneyField()
-    date = serializers.DateTimeField(required=False)
+    date = AwareDateTimeField(required=False)
 
 
 class ContractOutputSerializer(serializers.ModelSerializer[Contract]):
@@ -344,7 +353,11 @@ class ContractOutputSerializer(serializers.ModelSerializer[Contract]):
         ]
 
     @extend_schema_field(
-        inline_serializer("DatePeriod", {"start": serializers.DateField(), "end": serializers.DateField()})
+        inline_serializer(
+            "DatePeriod",
+            {"start": serializers.DateField(allow_null=True), "end": serializers.DateField(allow_null=True)},
+            allow_null=True,  # null without dates; either end may be open
+        )
     )
     def get_period(self, contract: Contract) -> dict[str, Any] | None:
         if contract.period_start is None and contract.period_end is None:
@@ -450,7 +463,7 @@ class AmendmentInputSerializer(serializers.Serializer[Any]):
     contract = serializers.PrimaryKeyRelatedField(
         queryset=Contract.objects.select_related("process"), required=False, allow_null=True
     )
-    date = serializers.DateTimeField(required=False)
+    date = AwareDateTimeField(required=False)
     rationale = serializers.CharField(max_length=5000)
     description = serializers.CharField(allow_blank=True, required=False, default="")
     value_change = MoneyField(required=False, allow_null=True)

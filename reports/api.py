@@ -71,13 +71,15 @@ class ReportDetailOutputSerializer(ReportListOutputSerializer):
     class Meta(ReportListOutputSerializer.Meta):
         fields = [*ReportListOutputSerializer.Meta.fields, "data"]
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})  # null until succeeded
     def get_data(self, report: Report) -> dict[str, Any] | None:
         return report.snapshot if report.is_ready else None
 
 
 class ReportListCreateApi(APIView):
     """List the reports you may see; request a new one (computed in the background)."""
+
+    pagination_class = StandardPagination  # GET pages its list; the schema learns it from this attribute
 
     class InputSerializer(serializers.Serializer[Any]):
         kind = serializers.ChoiceField(choices=ReportKind.choices)
@@ -105,7 +107,7 @@ class ReportListCreateApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         reports = report_list(user=authenticated_user(request), **filters.validated_data)
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(reports, request, view=self)
         data = ReportListOutputSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

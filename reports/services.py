@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -18,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from accounts.models import User
 from config.errors import DomainError
@@ -32,6 +35,8 @@ logger = logging.getLogger(__name__)
 # A running report older than this is taken to be lost with its worker and is queued again.
 STALE_AFTER = dt.timedelta(minutes=30)
 MAX_ATTEMPTS = 3
+# Fault-injection tests only: seconds to sleep between claiming a report and computing it.
+TEST_DELAY_ENV = "QFR_TEST_REPORT_DELAY_S"
 CONTENT_TYPES = {
     ReportFormat.JSON: "application/json",
     ReportFormat.CSV: "text/csv; charset=utf-8",
@@ -47,10 +52,18 @@ def report_kind_clean(*, kind: str, params: Any) -> tuple[ReportKindBase, dict[s
     return spec, spec.clean_params(params if params is not None else {})
 
 
-def _enqueue(report_id: int) -> None:
+def _publish(report_id: int) -> None:
     from reports.tasks import report_generate_task  # tasks import services: import here to avoid a cycle
 
-    transaction.on_commit(partial(report_generate_task.delay, report_id))
+    try:
+        report_generate_task.delay(report_id)
+    except BrokerUnavailable:  # only the broker's refusal: errors of an eagerly run task must still propagate
+        # The row is committed: the request was accepted, and report_requeue_stale queues it again later.
+        logger.exception("could not hand report %s to the broker; the sweeper will queue it again", report_id)
+
+
+def _enqueue(report_id: int) -> None:
+    transaction.on_commit(partial(_publish, report_id))
 
 
 @transaction.atomic
@@ -68,6 +81,12 @@ def report_request(*, kind: str, params: Any, requester: User | None, email_to: 
     return report
 
 
+def _test_delay() -> None:
+    delay = os.environ.get(TEST_DELAY_ENV)
+    if delay:
+        time.sleep(float(delay))
+
+
 def _readable(exc: BaseException) -> str:
     """A sentence for the `error` field: what went wrong, without a traceback."""
     if isinstance(exc, ValidationError):
@@ -79,18 +98,24 @@ def _readable(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def report_generate(*, report_id: int) -> bool:
+def report_generate(*, report_id: int, redelivered: bool = False) -> bool:
     """Compute a pending report's snapshot. Idempotent: only the caller that claims the row runs it.
 
     Not one transaction: progress must be visible to readers while the computation runs.
-    Returns whether this call did the work.
+    `redelivered`: the broker handed the message back because the worker that held it was lost; that
+    delivery takes over a report left running (the lost run can no longer finish it: it ends by a
+    compare-and-set on its own `started_at`). Returns whether this call did the work.
     """
     started = timezone.now()
-    claimed = Report.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(
+    claimable = Q(status=ReportStatus.PENDING)
+    if redelivered:
+        claimable |= Q(status=ReportStatus.RUNNING)
+    claimed = Report.objects.filter(claimable, pk=report_id).update(
         status=ReportStatus.RUNNING, started_at=started, progress=0, error="", attempts=F("attempts") + 1
     )
     if not claimed:
-        return False  # a re-delivered message, or a report someone else finished
+        return False  # a duplicate message, or a report someone else finished
+    _test_delay()
     report = Report.objects.get(pk=report_id)
     running = Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started)
 

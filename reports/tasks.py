@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from reports.services import report_generate, report_request_monthly, report_requeue_stale
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def report_generate_task(report_id: int) -> None:
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def report_generate_task(self: Task, report_id: int) -> None:  # type: ignore[type-arg]
     """Compute one report's snapshot (a no-op if another delivery already claimed it)."""
-    report_generate(report_id=report_id)
+    # The broker marks a message it hands back after losing its worker: that delivery may take over the run.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    report_generate(report_id=report_id, redelivered=redelivered)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

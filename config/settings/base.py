@@ -8,6 +8,7 @@ import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from psycopg_pool import ConnectionPool
 
 django_stubs_ext.monkeypatch()  # ModelAdmin[...] and friends are subscriptable at run time
 
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,7 +90,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # embedded d
         "transaction_mode": "IMMEDIATE",
     }
 else:  # PostgreSQL via psycopg 3; the pool excludes CONN_MAX_AGE
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool("DATABASE_POOL", default=True)
+    # The pool checks a connection before lending it, so a server restart costs no failed request afterwards.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = (
+        {"check": ConnectionPool.check_connection} if env.bool("DATABASE_POOL", default=True) else False
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -159,6 +164,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error bodies and codes of API.md it can answer (config/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.postprocess_error_responses",
+    ],
     # Swagger UI's assets are served from this project (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

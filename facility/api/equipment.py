@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from config.api import authenticated_user
+from config.api import AwareDateTimeField, authenticated_user
 from facility import selectors, services
 from facility.api.base import DOMAIN_ERROR, ServiceViewSet
 from facility.choices import WorkOrderKind
@@ -154,7 +154,7 @@ class WorkOrderInputSerializer(serializers.Serializer[Any]):
         queryset=User.objects.all(), required=False, allow_null=True, default=None
     )
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
-    opened_at = serializers.DateTimeField(required=False, help_text="Defaults to now; set it to record history.")
+    opened_at = AwareDateTimeField(required=False, help_text="Defaults to now; set it to record history.")
 
 
 class WorkOrderUpdateSerializer(serializers.Serializer[Any]):
@@ -168,17 +168,17 @@ class WorkOrderUpdateSerializer(serializers.Serializer[Any]):
 
 class WorkOrderAcknowledgeSerializer(serializers.Serializer[Any]):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
-    at = serializers.DateTimeField(required=False)
+    at = AwareDateTimeField(required=False)
 
 
 class WorkOrderResolveSerializer(serializers.Serializer[Any]):
     resolution = serializers.CharField(allow_blank=True, required=False, default="")
-    at = serializers.DateTimeField(required=False)
+    at = AwareDateTimeField(required=False)
 
 
 class WorkOrderCancelSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
-    at = serializers.DateTimeField(required=False)
+    at = AwareDateTimeField(required=False)
 
 
 def _step_schema(request: type[serializers.Serializer[Any]]) -> Callable[[Any], Any]:

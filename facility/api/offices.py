@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api import AwareDateTimeField
 from facility import selectors, services
 from facility.api.base import DOMAIN_ERROR, ServiceViewSet
 from facility.filters import (
@@ -102,6 +103,9 @@ class OfficeActivityOutputSerializer(serializers.ModelSerializer[OfficeActivity]
 
 
 class OfficeActivityInputSerializer(serializers.ModelSerializer[OfficeActivity]):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
     class Meta:
         model = OfficeActivity
         fields = ["office", "kind", "title", "start", "end", "organization", "participants", "notes"]

@@ -81,7 +81,13 @@ class UtilizationKind(ReportKindBase):
             _("No-show rate"),
             _("No-shows / (completed + no-shows + late cancellations) of bookings starting in the period."),
         ),
-        (_("Wait"), _("Job start - max(submission, booking start); median (p50) and 95th percentile.")),
+        (
+            _("Wait"),
+            _(
+                "Job start - max(submission, booking start), rounded to the whole second; median (p50) and "
+                "95th percentile, interpolated linearly between the two closest ranks."
+            ),
+        ),
         (
             _("MTBF and MTTR"),
             _(

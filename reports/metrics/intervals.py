@@ -119,14 +119,30 @@ def intersect(intervals: list[Interval], others: list[Interval]) -> list[Interva
 
 
 def split_by(intervals: Iterable[Interval], boundaries: list[float]) -> list[float]:
-    """Seconds of `intervals` falling in each bucket `[boundaries[n], boundaries[n+1])`."""
-    buckets = [0.0] * (len(boundaries) - 1)
+    """Seconds of `intervals` falling in each bucket `[boundaries[n], boundaries[n+1])`.
+
+    A year of bookings is tens of thousands of intervals, nearly all inside one bucket: a sorted input walks
+    the buckets forward once; anything else falls back to a binary search.
+    """
+    n = len(boundaries) - 1
+    buckets = [0.0] * n
+    if n <= 0:
+        return buckets
+    k = 0
     for start, end in intervals:
-        k = max(bisect.bisect_right(boundaries, start) - 1, 0)
-        while k < len(buckets) and boundaries[k] < end:
-            low = start if start > boundaries[k] else boundaries[k]
-            high = end if end < boundaries[k + 1] else boundaries[k + 1]
-            if low < high:
-                buckets[k] += high - low
+        if start < boundaries[k] and k:
+            k = max(bisect.bisect_right(boundaries, start) - 1, 0)
+        while k < n - 1 and boundaries[k + 1] <= start:
             k += 1
+        if boundaries[k] <= start and end <= boundaries[k + 1]:
+            if start < end:
+                buckets[k] += end - start
+            continue
+        j = k
+        while j < n and boundaries[j] < end:
+            low = start if start > boundaries[j] else boundaries[j]
+            high = end if end < boundaries[j + 1] else boundaries[j + 1]
+            if low < high:
+                buckets[j] += high - low
+            j += 1
     return buckets

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import authenticated_user
+from config.api import AwareDateTimeField, authenticated_user
 from facility.models import Equipment, Site
 from scheduling.api.common import StaffWriteAuthenticatedRead, UtcDateTimeField
 from scheduling.choices import BackendStatus
@@ -119,8 +119,8 @@ class BackendViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         timing = TimingSerializer(required=False)
 
     class AvailabilityQuerySerializer(serializers.Serializer[Any]):
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField()
+        start = AwareDateTimeField()
+        end = AwareDateTimeField()
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if attrs["end"] <= attrs["start"]:

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from config.api import authenticated_user
+from config.api import AwareDateTimeField, UtcIsoDateTimeFilter, authenticated_user
 from scheduling.api.common import HoursField, IsStaffApprover, UtcDateTimeField
 from scheduling.choices import BookingStatus, CancelReason
 from scheduling.models import Backend, Booking, Project
@@ -62,8 +62,8 @@ class BookingOutputSerializer(serializers.ModelSerializer[Booking]):
 
 
 class BookingFilter(filters.FilterSet):  # type: ignore[misc]
-    start_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    start_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    start_after = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    start_before = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
     status = filters.ChoiceFilter(choices=BookingStatus.choices)
     mine = filters.BooleanFilter(method="filter_mine")
 
@@ -78,8 +78,8 @@ class BookingFilter(filters.FilterSet):  # type: ignore[misc]
 class BookingInputSerializer(serializers.Serializer[Any]):
     backend = serializers.PrimaryKeyRelatedField(queryset=Backend.objects.all())
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
     purpose = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
     override_policy = serializers.BooleanField(required=False, default=False)
@@ -87,7 +87,9 @@ class BookingInputSerializer(serializers.Serializer[Any]):
 
 def _booking_args(data: dict[str, Any], request: Request) -> dict[str, Any]:
     requester = authenticated_user(request)
-    if (data.get("override_policy") or data.get("user", requester) != requester) and not requester.is_staff:
+    if (data.get("override_policy") or data.get("user", requester) != requester) and not (
+        requester.is_staff and requester.has_perm("scheduling.add_booking")
+    ):
         raise PermissionDenied("Only staff may book for someone else or outside the policy.")
     return {
         "backend": data["backend"],
@@ -130,6 +132,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             serializer = BookingViewSet.RepeatSerializer(data=value)
             serializer.is_valid(raise_exception=True)
             return dict(serializer.validated_data)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            until = attrs["repeat"].get("until")
+            if until is not None and until < attrs["start"].date():
+                raise serializers.ValidationError({"repeat": {"until": ["The series ends before its first booking."]}})
+            return attrs
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user

@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import authenticated_user
+from config.api import AwareDateTimeField, authenticated_user
 from facility.models import WorkOrder
 from scheduling.api.backends import CalibrationOutputSerializer
 from scheduling.api.common import StaffWriteAuthenticatedRead, UtcDateTimeField
@@ -61,8 +61,8 @@ class MaintenanceWindowViewSet(
 
     class InputSerializer(serializers.Serializer[Any]):
         backend = serializers.PrimaryKeyRelatedField(queryset=Backend.objects.all())
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField()
+        start = AwareDateTimeField()
+        end = AwareDateTimeField()
         kind = serializers.ChoiceField(choices=MaintenanceKind.choices, required=False)
         title = serializers.CharField(max_length=200)
         notes = serializers.CharField(required=False, allow_blank=True)
@@ -114,8 +114,8 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     class InputSerializer(serializers.Serializer[Any]):
         backend = serializers.PrimaryKeyRelatedField(queryset=Backend.objects.all())
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField(required=False, allow_null=True)
+        start = AwareDateTimeField()
+        end = AwareDateTimeField(required=False, allow_null=True)
         severity = serializers.ChoiceField(choices=OutageSeverity.choices)
         cause = serializers.CharField(required=False, allow_blank=True)
         resolution = serializers.CharField(required=False, allow_blank=True)
@@ -151,7 +151,7 @@ class CalibrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     class InputSerializer(serializers.Serializer[Any]):
         backend = serializers.PrimaryKeyRelatedField(queryset=Backend.objects.all())
-        measured_at = serializers.DateTimeField(required=False)
+        measured_at = AwareDateTimeField(required=False)
         qubits = serializers.JSONField()
         couplers = serializers.JSONField()
         notes = serializers.CharField(required=False, allow_blank=True)

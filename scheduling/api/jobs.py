@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import authenticated_user
+from config.api import ID_FILTER_BOUNDS, authenticated_user
 from config.errors import DomainError
-from scheduling.choices import JobStatus
+from scheduling.choices import JobCancelReason, JobStatus
 from scheduling.models import MAX_SHOTS, Backend, Booking, Job, Project
 from scheduling.selectors.jobs import job_get_visible, job_list_visible
 from scheduling.services.jobs import DEFAULT_SHOTS, job_cancel, job_submit
@@ -58,6 +58,8 @@ def transpiled(job: Job) -> dict[str, int | None]:
 
 class JobOutputSerializer(serializers.ModelSerializer[Job]):
     transpiled = serializers.SerializerMethodField()
+    # Declared, not generated: a generated read-only field drops `allow_blank`, and the schema would refuse "".
+    cancel_reason = serializers.ChoiceField(choices=JobCancelReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Job
@@ -91,9 +93,9 @@ class JobOutputSerializer(serializers.ModelSerializer[Job]):
 
 class JobFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
     # Plain ids: filtering must not cost a query per filter, and an unknown id simply matches nothing.
-    backend = django_filters.NumberFilter(field_name="backend_id")
-    project = django_filters.NumberFilter(field_name="project_id")
-    booking = django_filters.NumberFilter(field_name="booking_id")
+    backend = django_filters.NumberFilter(field_name="backend_id", **ID_FILTER_BOUNDS)
+    project = django_filters.NumberFilter(field_name="project_id", **ID_FILTER_BOUNDS)
+    booking = django_filters.NumberFilter(field_name="booking_id", **ID_FILTER_BOUNDS)
     status = django_filters.ChoiceFilter(choices=JobStatus.choices)
 
     class Meta:

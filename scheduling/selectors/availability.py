@@ -79,7 +79,9 @@ def availability(
     now = now or timezone.now()
     policy = getattr(backend, "policy", None) or BookingPolicy(backend=backend)
     own_projects = (
-        None if viewer.is_staff else set(Membership.objects.filter(user=viewer).values_list("project_id", flat=True))
+        None
+        if viewer.is_staff and viewer.has_perm("scheduling.view_booking")
+        else set(Membership.objects.filter(user=viewer).values_list("project_id", flat=True))
     )
     result = Availability(backend=backend, start=start, end=end)
     blocked: list[Interval] = []

@@ -36,7 +36,8 @@ def booking_list_for_user(*, user: User, filters: dict[str, Any] | None = None) 
     `filters` keys: backend, project, status, start_after, start_before, mine.
     """
     qs = _booking_base()
-    if not user.is_staff:
+    # Staff outside scheduling (procurement, office) have no view permission: they see their own projects only.
+    if not (user.is_staff and user.has_perm("scheduling.view_booking")):
         qs = qs.filter(project__memberships__user=user)
     filters = filters or {}
     if filters.get("backend") is not None:

@@ -19,7 +19,7 @@ def project_list_for_user(user: User) -> QuerySet[Project]:
     qs = Project.objects.select_related("institution", "pi").prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("pk"))
     )
-    if not user.is_staff:
+    if not (user.is_staff and user.has_perm("scheduling.view_project")):
         qs = qs.filter(memberships__user=user)
     return qs.order_by("code")
 
@@ -55,6 +55,6 @@ def allocation_usage(
 def allocation_list_for_user(user: User) -> QuerySet[Allocation]:
     """Allocations of the projects the user may see, with usage."""
     qs = Allocation.objects.all()
-    if not user.is_staff:
+    if not (user.is_staff and user.has_perm("scheduling.view_allocation")):
         qs = qs.filter(project__memberships__user=user)
     return allocation_usage(qs).order_by("project__code", "-valid_from", "pk")

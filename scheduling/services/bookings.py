@@ -127,7 +127,9 @@ def booking_create(
     """
     now = now or timezone.now()
     created_by = created_by or user
-    if (override_policy or created_by.pk != user.pk) and not created_by.is_staff:
+    if (override_policy or created_by.pk != user.pk) and not (
+        created_by.is_staff and created_by.has_perm("scheduling.add_booking")
+    ):
         raise PermissionDenied(_("Only staff may book for someone else or outside the policy."))
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValidationError(_("Times need a UTC offset."))

@@ -25,6 +25,9 @@ MAX_NATIVE_OPERATIONS = 10_000
 MAX_EXPANDED_OPERATIONS = 50_000
 # Not a device limit: it bounds the length of every counts key we store.
 MAX_CLASSICAL_BITS = 100
+# Brackets nested deeper than this are refused before parsing: the OpenQASM 3 parser needs seconds per thousand
+# levels, so a 40 kB program of nested parentheses would otherwise hold a web worker for half a minute.
+MAX_NESTING = 100
 SEED_TRANSPILER = 1234
 OPTIMIZATION_LEVEL = 1
 ALLOWED_OPERATIONS = frozenset({"r", "cz", "measure", "barrier"})
@@ -37,6 +40,7 @@ _LEAF_TYPES: tuple[type, ...] = (
     ControlFlowOp,
 )
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BRACKET = re.compile(r"[][(){}]")
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/|/\*.*\Z", re.DOTALL)
 _HEADER = re.compile(r"OPENQASM\s+([0-9]+(?:\.[0-9]+)?)\s*;")
 _QASM2_REGISTER = re.compile(r"\b(qreg|creg)\s+[A-Za-z_][A-Za-z0-9_]*\s*\[\s*([0-9]+)\s*\]")
@@ -114,6 +118,19 @@ def _check_text(source: object) -> str:
             *_position(source, match.start()),
         )
     return source
+
+
+def _check_nesting(source: str, blanked: str) -> None:
+    depth = 0
+    for match in _BRACKET.finditer(blanked):
+        if match.group() in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise CircuitError.single(
+                    f"brackets are nested more than {MAX_NESTING} deep", *_position(source, match.start())
+                )
+        else:
+            depth = max(depth - 1, 0)
 
 
 def _qasm_version(source: str, blanked: str) -> int:
@@ -302,6 +319,7 @@ def parse_circuit(source: str) -> tuple[QuantumCircuit, int]:
     """Parse OpenQASM 2.0 or 3 source (chosen by its header) into a circuit; return it with the major version."""
     text = _check_text(source)
     blanked = _blank_comments(text)
+    _check_nesting(text, blanked)
     version = _qasm_version(text, blanked)
     circuit = _parse_qasm2(text, blanked) if version == 2 else _parse_qasm3(text)
     return circuit, version

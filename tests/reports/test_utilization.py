@@ -266,3 +266,28 @@ def test_the_number_of_queries_does_not_grow_with_the_data(backend, django_asser
         add_booking_with_jobs(day)
     with django_assert_num_queries(len(small.captured_queries)):
         run(backend)
+
+
+def test_wait_percentiles_round_each_wait_to_the_second_and_interpolate(backend):
+    booking = BookingFactory(
+        backend=backend, starts_at=seoul(2026, 3, 3, 9), ends_at=seoul(2026, 3, 3, 12), status=BookingStatus.COMPLETED
+    )
+    start = seoul(2026, 3, 3, 9)
+    # Submitted before the booking began: the wait counts from the booking's start (10.4 s -> 10 s).
+    JobFactory(
+        booking=booking,
+        submitted_at=start - dt.timedelta(hours=1),
+        started_at=start + dt.timedelta(seconds=10.4),
+        finished_at=start + dt.timedelta(seconds=20),
+    )
+    # Submitted during the booking: the wait counts from submission (20.6 s -> 21 s).
+    JobFactory(
+        booking=booking,
+        submitted_at=start + dt.timedelta(minutes=10),
+        started_at=start + dt.timedelta(minutes=10, seconds=20.6),
+        finished_at=start + dt.timedelta(minutes=11),
+    )
+    snapshot = run(backend)
+    assert snapshot["methods"] == {"wait_percentiles": "histogram_1s_linear"}
+    assert snapshot["totals"]["wait_seconds_p50"] == 15.5  # halfway between 10 and 21
+    assert snapshot["totals"]["wait_seconds_p95"] == 20.45  # 10 + 0.95 * 11

@@ -1,0 +1,313 @@
+# ruff: noqa: E501, F811  (the tables are one row per case; `world` is a fixture imported from api_world)
+"""Bad input, tried on purpose against the real endpoints: every request answers 400 or 413 (never 500) with a clear
+message, and the database is exactly as before (row count and checksum of every table of the apps).
+
+Each case names the role that sends it, so the request passes the permission check and reaches validation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from scheduling.simulator import MAX_SOURCE_CHARS
+from tests.hardening.api_world import PDF_BYTES, World, db_snapshot, world  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+V = "/api/v1"
+MB = 1024 * 1024
+HUGE = 10**30
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+BELL = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n'
+HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\n'
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad request. `body` is JSON (a callable gets the world), `raw` is sent as is with `content_type`."""
+
+    name: str
+    role: str
+    method: str
+    url: str
+    body: Any = None
+    raw: bytes | Callable[[World], bytes] | None = None
+    content_type: str = "application/json"
+    multipart: Callable[[World], dict[str, Any]] | None = None
+    statuses: tuple[int, ...] = (400,)
+    says: str = ""  # a fragment the message must contain (case-insensitive)
+
+
+def booking(w: World, **over: Any) -> dict[str, Any]:
+    body = {
+        "backend": w.backend.pk,
+        "project": w.project_a.pk,
+        "start": "2026-03-03T01:00:00Z",
+        "end": "2026-03-03T02:00:00Z",
+        "purpose": "bad input test",
+    }
+    return {**body, **over}
+
+
+def series(w: World, **over: Any) -> dict[str, Any]:
+    return {**booking(w), "repeat": {"freq": "daily", "count": 3}, **over}
+
+
+def job(w: World, **over: Any) -> dict[str, Any]:
+    return {"backend": w.backend.pk, "project": w.project_a.pk, "qasm": BELL, "shots": 100, **over}
+
+
+def window(w: World, **over: Any) -> dict[str, Any]:
+    body = {
+        "backend": w.backend.pk,
+        "start": "2026-03-20T00:00:00Z",
+        "end": "2026-03-20T02:00:00Z",
+        "title": "Cooldown",
+    }
+    return {**body, **over}
+
+
+def outage(w: World, **over: Any) -> dict[str, Any]:
+    return {"backend": w.backend.pk, "start": "2026-03-01T00:00:00Z", "severity": "major", **over}
+
+
+def calibration(w: World, **over: Any) -> dict[str, Any]:
+    qubits = [
+        {"qubit": f"QB{i}", "t1_us": 36, "t2_us": 19, "prx_fidelity": 0.997, "readout_fidelity": 0.95}
+        for i in range(1, 6)
+    ]
+    couplers = [{"qubits": [f"QB{i}", "QB3"], "cz_fidelity": 0.962} for i in (1, 2, 4, 5)]
+    return {"backend": w.backend.pk, "qubits": qubits, "couplers": couplers, **over}
+
+
+def payment(w: World, **over: Any) -> dict[str, Any]:
+    body = {
+        "contract": w.contract.pk,
+        "date": "2024-07-01",
+        "value": {"amount": "1000.00", "currency": "EUR"},
+        "payer": w.process.buyer_id,
+        "payee": w.vendor.pk,
+        "method": "wire_transfer",
+    }
+    return {**body, **over}
+
+
+def usage_report(w: World, **params: Any) -> dict[str, Any]:
+    return {
+        "kind": "project_usage",
+        "params": {"project": w.project_a.pk, "start": "2026-03-01", "end": "2026-04-01", **params},
+    }
+
+
+def utilization(w: World, **params: Any) -> dict[str, Any]:
+    return {
+        "kind": "utilization",
+        "params": {"backend": w.backend.pk, "start": "2026-03-01", "end": "2026-04-01", **params},
+    }
+
+
+def document(name: str, content: bytes, **extra: Any) -> Callable[[World], dict[str, Any]]:
+    def make(w: World) -> dict[str, Any]:
+        return {
+            "process": w.process.pk,
+            "stage": "contract",
+            "document_type": "contractSigned",
+            "title": "Upload",
+            "file": SimpleUploadedFile(name, content),
+            **extra,
+        }
+
+    return make
+
+
+def nested_qasm(depth: int) -> str:
+    return HEADER + "rx(" + "(" * depth + "0.1" + ")" * depth + ") q[0];\nmeasure q -> c;\n"
+
+
+RA, FM, PO, ROOT = "researcher_a", "facility_manager", "procurement_officer", "root"
+NAIVE = "2026-03-03T01:00:00"
+OFFSET = "offset"  # the naive-time message
+
+# fmt: off
+CASES: list[Case] = [
+    # malformed bodies
+    Case("bookings: malformed JSON", RA, "post", f"{V}/bookings/", raw=b'{"backend": 1,', says="JSON parse error"),
+    Case("jobs: malformed JSON", RA, "post", f"{V}/jobs/", raw=b"[[[", says="JSON parse error"),
+    Case("reports: JSON is not an object", RA, "post", f"{V}/reports/", raw=b'"utilization"'),
+    Case("windows: non-UTF-8 body", FM, "post", f"{V}/maintenance-windows/", raw=b'{"title": "\xff\xfe\xfa"}', says="JSON parse error"),
+    Case("bookings: non-UTF-8 body", RA, "post", f"{V}/bookings/", raw=b'{"purpose": "caf\xe9"}', says="JSON parse error"),
+    Case("bookings: form body where JSON expected", RA, "post", f"{V}/bookings/", raw=b"backend=1&project=x", content_type="text/plain", statuses=(415,)),
+    # wrong types
+    Case("bookings: backend is text", RA, "post", f"{V}/bookings/", lambda w: booking(w, backend="spark")),
+    Case("bookings: start is a number", RA, "post", f"{V}/bookings/", lambda w: booking(w, start=1772413200)),
+    Case("bookings: purpose is a list", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose=["a"])),
+    Case("series: repeat is text", RA, "post", f"{V}/bookings/series/", lambda w: series(w, repeat="daily")),
+    Case("series: unknown freq", RA, "post", f"{V}/bookings/series/", lambda w: series(w, repeat={"freq": "hourly", "count": 2})),
+    Case("jobs: qasm is an object", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm={"OPENQASM": 2})),
+    Case("jobs: shots is text", RA, "post", f"{V}/jobs/", lambda w: job(w, shots="many")),
+    Case("jobs: shots is fractional", RA, "post", f"{V}/jobs/", lambda w: job(w, shots=1.5)),
+    Case("calibrations: qubits is text", FM, "post", f"{V}/calibrations/", lambda w: calibration(w, qubits="QB1")),
+    Case("calibrations: fidelity is text", FM, "post", f"{V}/calibrations/", lambda w: calibration(w, couplers=[{"qubits": ["QB1", "QB3"], "cz_fidelity": "high"}])),
+    Case("payments: value is text", PO, "post", f"{V}/procurement/payments/", lambda w: payment(w, value="lots")),
+    Case("payments: amount not a number", PO, "post", f"{V}/procurement/payments/", lambda w: payment(w, value={"amount": "NaN", "currency": "EUR"})),
+    Case("payments: infinite amount", PO, "post", f"{V}/procurement/payments/", lambda w: payment(w, value={"amount": "Infinity", "currency": "EUR"})),
+    Case("payments: unknown currency", PO, "post", f"{V}/procurement/payments/", lambda w: payment(w, value={"amount": "1.00", "currency": "XXX"})),
+    Case("reports: params is a list", RA, "post", f"{V}/reports/", {"kind": "project_usage", "params": [1, 2]}),
+    Case("reports: unknown kind", RA, "post", f"{V}/reports/", {"kind": "everything", "params": {}}),
+    Case("users: email is a number", ROOT, "post", f"{V}/users/", {"username": "x1", "email": 12, "password": "pw-correct-horse-42"}),
+    # huge numbers
+    Case("jobs: 10**30 shots", RA, "post", f"{V}/jobs/", lambda w: job(w, shots=HUGE)),
+    Case("jobs: 10**30 seed", RA, "post", f"{V}/jobs/", lambda w: job(w, seed=HUGE)),
+    Case("jobs: negative shots", RA, "post", f"{V}/jobs/", lambda w: job(w, shots=-1)),
+    Case("bookings: backend id 10**30", RA, "post", f"{V}/bookings/", lambda w: booking(w, backend=HUGE)),
+    Case("jobs: booking id 10**30", RA, "post", f"{V}/jobs/", lambda w: job(w, booking=HUGE)),
+    Case("allocations: 10**30 hours", FM, "post", f"{V}/allocations/", lambda w: {"project": w.project_a.pk, "backend": w.backend.pk, "hours": str(HUGE), "valid_from": "2026-01-01", "valid_until": "2026-12-31"}),
+    Case("calibrations: T1 of 1e999 (infinite)", FM, "post", f"{V}/calibrations/", raw=lambda w: json.dumps(calibration(w)).replace('"t1_us": 36', '"t1_us": 1e999', 1).encode()),
+    Case("calibrations: negative T1", FM, "post", f"{V}/calibrations/", lambda w: calibration(w, qubits=[{"qubit": "QB1", "t1_us": -36, "t2_us": 19, "prx_fidelity": 0.997, "readout_fidelity": 0.95}])),
+    Case("payments: amount 10**30", PO, "post", f"{V}/procurement/payments/", lambda w: payment(w, value={"amount": str(HUGE), "currency": "EUR"})),
+    Case("series: count 10**30", RA, "post", f"{V}/bookings/series/", lambda w: series(w, repeat={"freq": "daily", "count": HUGE})),
+    Case("reports: project id 10**30", RA, "post", f"{V}/reports/", lambda w: usage_report(w, project=HUGE)),
+    # zero and negative durations
+    Case("bookings: zero length", RA, "post", f"{V}/bookings/", lambda w: booking(w, end="2026-03-03T01:00:00Z")),
+    Case("bookings: end before start", RA, "post", f"{V}/bookings/", lambda w: booking(w, end="2026-03-03T00:00:00Z")),
+    Case("series: end before start", RA, "post", f"{V}/bookings/series/", lambda w: series(w, end="2026-03-03T00:00:00Z")),
+    Case("series: count 0", RA, "post", f"{V}/bookings/series/", lambda w: series(w, repeat={"freq": "daily", "count": 0})),
+    Case("series: until before start", RA, "post", f"{V}/bookings/series/", lambda w: series(w, repeat={"freq": "weekly", "until": "2026-01-01"})),
+    Case("windows: end before start", FM, "post", f"{V}/maintenance-windows/", lambda w: window(w, end="2026-03-19T00:00:00Z")),
+    Case("windows: zero length", FM, "post", f"{V}/maintenance-windows/", lambda w: window(w, end="2026-03-20T00:00:00Z")),
+    Case("outages: end before start", FM, "post", f"{V}/outages/", lambda w: outage(w, end="2026-02-28T00:00:00Z")),
+    Case("activities: end before start", FM, "post", f"{V}/office-activities/", lambda w: {"office": w.office.pk, "kind": "training", "title": "T", "start": "2026-03-02T00:00:00Z", "end": "2026-03-01T00:00:00Z", "participants": 3}),
+    Case("reports: end before start", RA, "post", f"{V}/reports/", lambda w: usage_report(w, end="2026-02-01")),
+    Case("allocations: valid_until before valid_from", FM, "post", f"{V}/allocations/", lambda w: {"project": w.project_a.pk, "backend": w.backend.pk, "hours": "10", "valid_from": "2026-12-31", "valid_until": "2026-01-01"}),
+    Case("allocations: negative hours", FM, "post", f"{V}/allocations/", lambda w: {"project": w.project_a.pk, "backend": w.backend.pk, "hours": "-5", "valid_from": "2026-01-01", "valid_until": "2026-12-31"}),
+    Case("payments: negative amount", PO, "post", f"{V}/procurement/payments/", lambda w: payment(w, value={"amount": "-1000.00", "currency": "EUR"})),
+    # dates far in the past and future
+    Case("bookings: year 1", RA, "post", f"{V}/bookings/", lambda w: booking(w, start="0001-01-01T00:00:00Z", end="0001-01-01T01:00:00Z")),
+    Case("bookings: year 1 east of UTC", RA, "post", f"{V}/bookings/", lambda w: booking(w, start="0001-01-01T00:00:00+09:00", end="0001-01-01T01:00:00+09:00")),
+    Case("bookings: year 9999", RA, "post", f"{V}/bookings/", lambda w: booking(w, start="9999-12-31T22:00:00Z", end="9999-12-31T23:00:00Z")),
+    Case("bookings: year 9999 west of UTC", RA, "post", f"{V}/bookings/", lambda w: booking(w, start="9999-12-31T22:00:00-09:00", end="9999-12-31T23:00:00-09:00")),
+    Case("bookings: year 10000", RA, "post", f"{V}/bookings/", lambda w: booking(w, end="10000-01-01T00:00:00Z")),
+    Case("windows: year 1 east of UTC", FM, "post", f"{V}/maintenance-windows/", lambda w: window(w, start="0001-01-01T00:00:00+09:00", end="0001-01-01T02:00:00+09:00")),
+    Case("series: until year 9999", RA, "post", f"{V}/bookings/series/", lambda w: series(w, repeat={"freq": "daily", "until": "9999-12-31"})),
+    Case("reports: year 1 to 9999", RA, "post", f"{V}/reports/", lambda w: usage_report(w, start="0001-01-01", end="9999-12-31")),
+    Case("utilization: year 1 to 9999", FM, "post", f"{V}/reports/", lambda w: utilization(w, start="0001-01-01", end="9999-12-31")),
+    Case("payments: year 1", PO, "post", f"{V}/procurement/payments/", lambda w: payment(w, date="0001-01-01")),
+    Case("availability: year 1 to 9999", RA, "get", f"{V}/backends/{{backend}}/availability/?start=0001-01-01T00:00:00Z&end=9999-12-31T00:00:00Z"),
+    # naive datetimes (API.md: ISO 8601 with offset in requests)
+    Case("bookings: naive start", RA, "post", f"{V}/bookings/", lambda w: booking(w, start=NAIVE, end="2026-03-03T02:00:00Z"), says=OFFSET),
+    Case("series: naive times", RA, "post", f"{V}/bookings/series/", lambda w: series(w, start=NAIVE, end="2026-03-03T02:00:00"), says=OFFSET),
+    Case("availability: naive start", RA, "get", f"{V}/backends/{{backend}}/availability/?start=2026-03-02T00:00:00&end=2026-03-03T00:00:00Z", says=OFFSET),
+    Case("windows: naive times", FM, "post", f"{V}/maintenance-windows/", lambda w: window(w, start="2026-03-20T00:00:00", end="2026-03-20T02:00:00"), says=OFFSET),
+    Case("outages: naive start", FM, "post", f"{V}/outages/", lambda w: outage(w, start="2026-03-01T00:00:00"), says=OFFSET),
+    Case("calibrations: naive measured_at", FM, "post", f"{V}/calibrations/", lambda w: calibration(w, measured_at="2026-03-01T00:00:00"), says=OFFSET),
+    Case("activities: naive start", FM, "post", f"{V}/office-activities/", lambda w: {"office": w.office.pk, "kind": "training", "title": "T", "start": "2026-03-01T00:00:00", "end": "2026-03-01T02:00:00Z", "participants": 3}, says=OFFSET),
+    Case("work order: naive acknowledge time", FM, "post", f"{V}/work-orders/{{work_order}}/acknowledge/", {"at": "2026-03-01T12:00:00"}, says=OFFSET),
+    Case("bids: naive submitted_at", PO, "post", f"{V}/procurement/bids/", lambda w: {"tender": w.tender.pk, "tenderer": w.vendor.pk, "value": {"amount": "1.00", "currency": "EUR"}, "submitted_at": "2024-01-21T00:00:00"}, says=OFFSET),
+    Case("amendments: naive date", PO, "post", f"{V}/procurement/amendments/", lambda w: {"contract": w.contract.pk, "rationale": "r", "new_period_end": "2026-06-30", "date": "2026-03-01T00:00:00"}, says=OFFSET),
+    # unknown time zones
+    Case("users: unknown time zone", ROOT, "post", f"{V}/users/", {"username": "tz1", "email": "tz1@example.org", "password": "pw-correct-horse-42", "time_zone": "Mars/Olympus_Mons"}),
+    Case("sites: unknown time zone", FM, "post", f"{V}/sites/", lambda w: {"organization": w.organization.pk, "name": "S", "city": "C", "country": "KR", "time_zone": "Asia/Atlantis"}),
+    Case("utilization: unknown time zone", FM, "post", f"{V}/reports/", lambda w: utilization(w, time_zone="Nowhere/City")),
+    Case("utilization: time zone with path", FM, "post", f"{V}/reports/", lambda w: utilization(w, time_zone="../../etc/localtime")),
+    Case("bookings: offset +25:00", RA, "post", f"{V}/bookings/", lambda w: booking(w, start="2026-03-03T01:00:00+25:00")),
+    # very long strings
+    Case("bookings: 1 MB purpose", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="x" * MB)),
+    Case("jobs: 1 MB name", RA, "post", f"{V}/jobs/", lambda w: job(w, name="x" * MB)),
+    Case("windows: 1 MB title", FM, "post", f"{V}/maintenance-windows/", lambda w: window(w, title="x" * MB)),
+    Case("users: 1 MB username", ROOT, "post", f"{V}/users/", {"username": "x" * MB, "email": "long@example.org", "password": "pw-correct-horse-42"}),
+    Case("processes: 1 MB title", PO, "post", f"{V}/procurement/processes/", lambda w: {"title": "x" * MB, "buyer": w.process.buyer_id, "procuring_entity": w.process.procuring_entity_id}),
+    Case("processes: transition to 1 MB status", PO, "post", f"{V}/procurement/processes/{{process}}/transition/", {"to": "x" * MB}),
+    Case("bookings: NUL character in purpose", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="a\x00b")),
+    # QASM
+    Case("jobs: QASM over the size limit", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm=BELL + "//" + "x" * MAX_SOURCE_CHARS), says="200000"),
+    Case("jobs: QASM with too many operations", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm=HEADER + "h q[0];\nmeasure q[0] -> c[0];\n" * 6000), says="operations"),
+    Case("jobs: binary QASM", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm="\x00\x01\x02\xff\xfe" * 100)),
+    Case("jobs: binary-looking QASM without NUL", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm="".join(chr(c) for c in range(1, 256)) * 4), says="binary"),
+    Case("jobs: deeply nested QASM expression", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm=nested_qasm(50_000)), says="nested"),
+    Case("jobs: deeply nested QASM 3 expression", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm="OPENQASM 3.0;\nqubit[1] q;\nbit[1] c;\nrx(" + "(" * 20_000 + "0.1" + ")" * 20_000 + ") q[0];\nc[0] = measure q[0];\n"), says="nested"),
+    Case("jobs: empty QASM", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm="")),
+    # uploads
+    Case("documents: over 25 MB", PO, "post", f"{V}/procurement/documents/", multipart=document("big.pdf", PDF_BYTES + b"0" * (25 * MB)), statuses=(400, 413), says="25 MB"),
+    Case("documents: empty file", PO, "post", f"{V}/procurement/documents/", multipart=document("empty.pdf", b""), says="empty"),
+    Case("documents: PNG bytes named .pdf", PO, "post", f"{V}/procurement/documents/", multipart=document("scan.pdf", PNG_BYTES), says="does not match"),
+    Case("documents: executable", PO, "post", f"{V}/procurement/documents/", multipart=document("setup.exe", b"MZ\x90\x00"), says="not accepted"),
+    Case("documents: no extension", PO, "post", f"{V}/procurement/documents/", multipart=document("README", b"hello"), says="not accepted"),
+    Case("documents: JSON instead of a file", PO, "post", f"{V}/procurement/documents/", lambda w: {"process": w.process.pk, "stage": "contract", "document_type": "contractSigned", "title": "T", "file": "JVBERi0xLjQ="}),
+    Case("request body over the upload limit", RA, "post", f"{V}/bookings/", raw=b'{"purpose": "' + b"x" * (27 * MB) + b'"}', statuses=(400, 413)),
+]
+# fmt: on
+
+
+class _Pks(dict[str, Any]):
+    def __init__(self, world: World) -> None:
+        super().__init__()
+        self.world = world
+
+    def __missing__(self, key: str) -> int:
+        return int(self.world.objects[key].pk)
+
+
+def _send(client: APIClient, case: Case, w: World) -> Any:
+    url = case.url.format_map(_Pks(w))
+    method = getattr(client, case.method)
+    if case.multipart is not None:
+        return method(url, case.multipart(w), format="multipart")
+    if case.raw is not None:
+        raw = case.raw(w) if callable(case.raw) else case.raw
+        return client.generic(case.method.upper(), url, raw, content_type=case.content_type)
+    if case.body is None:
+        return method(url)
+    body = case.body(w) if callable(case.body) else case.body
+    return method(url, data=json.dumps(body), content_type="application/json")
+
+
+def _messages(value: Any) -> list[str]:
+    """Every human-readable string in an error body."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [m for key, item in value.items() if key != "code" for m in _messages(item)]
+    if isinstance(value, list):
+        return [m for item in value for m in _messages(item)]
+    return []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_input_is_refused_clearly_and_changes_nothing(world: World, case: Case) -> None:
+    client = world.client(case.role)
+    before = db_snapshot()
+    response = _send(client, case, world)
+    after = db_snapshot()
+    body = response.content.decode(errors="replace")[:300]
+    assert response.status_code in case.statuses, f"{response.status_code}: {body}"
+    assert response["Content-Type"].startswith("application/json"), body
+    messages = _messages(response.json())
+    assert messages, body
+    assert all(m.strip() for m in messages), body
+    if case.says:
+        assert any(case.says.lower() in m.lower() for m in messages), body
+    changed = {table for table in before if before[table] != after[table]}
+    assert not changed, f"tables changed: {sorted(changed)}"
+
+
+def test_a_path_in_an_upload_name_is_dropped_never_used(world: World) -> None:
+    """Django's multipart parser keeps only the last path component; the file is stored under a generated name."""
+    client = world.client(PO)
+    response = client.post(
+        f"{V}/procurement/documents/", document("../../etc/passwd.pdf", PDF_BYTES)(world), format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    from procurement.models import Document
+
+    stored = Document.objects.get(pk=response.json()["id"])
+    assert stored.original_name == "passwd.pdf"
+    assert stored.file.name.startswith("procurement/")
+    assert ".." not in stored.file.name
+    assert "etc" not in stored.file.name
