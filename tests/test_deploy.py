@@ -25,3 +25,35 @@ def test_check_deploy_with_production_settings_reports_nothing():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_fresh_embedded_install_migrates_and_loads_the_demo_twice(tmp_path):
+    """What `make run` does on a new clone, in a fresh process (import order as a newcomer meets it)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "DJANGO_VAR_DIR": str(tmp_path / "var"),
+        "CELERY_BROKER_URL": "filesystem://",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    migrated = manage("migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    first = manage("seed_demo")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Demo data loaded." in first.stdout
+    second = manage("seed_demo")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Created" not in second.stdout  # idempotent: nothing new the second time

@@ -51,3 +51,20 @@ def test_demo_seed_is_idempotent(db):
     assert bookings.filter(status=BookingStatus.CONFIRMED).exists()
     for allocation in allocation_usage(backend=spark):
         assert allocation.remaining_hours > 0
+
+
+def test_demo_completed_bookings_all_had_a_job_run(db):
+    """As the sweeper defines it: a completed booking is one in which a job ran; a no-show had none."""
+    from django.utils import timezone
+
+    from scheduling.models import Job
+
+    demo.seed(lambda message: None)
+    past = Booking.objects.filter(ends_at__lte=timezone.now())
+    completed = past.filter(status=BookingStatus.COMPLETED)
+    assert completed.exists()
+    assert not completed.filter(jobs__isnull=True).exists()
+    assert not Job.objects.filter(booking__status=BookingStatus.NO_SHOW).exists()
+    jobs_before = Job.objects.count()
+    demo.seed(lambda message: None)
+    assert Job.objects.count() == jobs_before
