@@ -1,4 +1,4 @@
-"""Portal views of the accounts app: sign in, the language switch, the landing page."""
+"""Portal views of the accounts app: sign in and the language switch."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
 
 from accounts.models import User
 from accounts.ratelimit import login_failure_record, login_failures_clear, login_is_locked
@@ -74,14 +72,3 @@ class LanguageSwitchView(View):
             secure=settings.SESSION_COOKIE_SECURE,
         )
         return response
-
-
-class PortalHomeView(LoginRequiredMixin, TemplateView):
-    """The researcher's landing page."""
-
-    template_name = "portal/home.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["active_nav"] = "home"
-        return context

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from config.db import in_choices
 from facility.choices import (
     ActivityKind,
     EquipmentKind,
@@ -18,10 +19,6 @@ from facility.choices import (
     WorkOrderStatus,
 )
 from facility.validators import validate_time_zone
-
-
-def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
-    return Q(**{f"{field}__in": choices.values})
 
 
 class Organization(models.Model):
@@ -47,7 +44,7 @@ class Organization(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("kind", OrganizationKind), name="organization_kind_valid"),
+            models.CheckConstraint(condition=in_choices("kind", OrganizationKind), name="organization_kind_valid"),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="organization_not_own_parent"),
             models.UniqueConstraint(
                 fields=["identifier_scheme", "identifier"],
@@ -116,7 +113,7 @@ class RegionalOffice(models.Model):
         verbose_name = _("regional office")
         verbose_name_plural = _("regional offices")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("status", OfficeStatus), name="office_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", OfficeStatus), name="office_status_valid"),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(opened_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
                 name="office_closed_after_opened",
@@ -203,7 +200,7 @@ class OfficeActivity(models.Model):
                 name="officeactivity_end_after_start",
                 violation_error_message=_("An activity must end after it starts."),
             ),
-            models.CheckConstraint(condition=_in_choices("kind", ActivityKind), name="officeactivity_kind_valid"),
+            models.CheckConstraint(condition=in_choices("kind", ActivityKind), name="officeactivity_kind_valid"),
         ]
         indexes = [models.Index(fields=["office", "start"])]
 
@@ -240,8 +237,8 @@ class Equipment(models.Model):
                 name="equipment_serial_unique",
                 violation_error_message=_("This manufacturer already has equipment with this serial number."),
             ),
-            models.CheckConstraint(condition=_in_choices("kind", EquipmentKind), name="equipment_kind_valid"),
-            models.CheckConstraint(condition=_in_choices("status", EquipmentStatus), name="equipment_status_valid"),
+            models.CheckConstraint(condition=in_choices("kind", EquipmentKind), name="equipment_kind_valid"),
+            models.CheckConstraint(condition=in_choices("status", EquipmentStatus), name="equipment_status_valid"),
             models.CheckConstraint(
                 condition=Q(warranty_until__isnull=True)
                 | Q(installed_on__isnull=True)
@@ -325,8 +322,8 @@ class WorkOrder(models.Model):
         verbose_name = _("work order")
         verbose_name_plural = _("work orders")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("kind", WorkOrderKind), name="workorder_kind_valid"),
-            models.CheckConstraint(condition=_in_choices("status", WorkOrderStatus), name="workorder_status_valid"),
+            models.CheckConstraint(condition=in_choices("kind", WorkOrderKind), name="workorder_kind_valid"),
+            models.CheckConstraint(condition=in_choices("status", WorkOrderStatus), name="workorder_status_valid"),
             models.CheckConstraint(
                 condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=F("opened_at")),
                 name="workorder_acknowledged_after_opened",

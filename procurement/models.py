@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from config.db import in_choices
 from procurement.choices import (
     AwardCriteria,
     AwardStatus,
@@ -28,10 +29,6 @@ from procurement.choices import (
     TenderStatus,
 )
 from procurement.money import Money
-
-
-def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
-    return Q(**{f"{field}__in": choices.values})
 
 
 def _money(minor: int | None, currency: str) -> Money | None:
@@ -87,7 +84,7 @@ class ContractingProcess(models.Model):
         verbose_name_plural = _("contracting processes")
         constraints = [
             models.UniqueConstraint(fields=["ocid"], condition=~Q(ocid=""), name="process_ocid_unique"),
-            models.CheckConstraint(condition=_in_choices("status", ProcessStatus), name="process_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", ProcessStatus), name="process_status_valid"),
             models.CheckConstraint(
                 condition=Q(budget_minor__isnull=True) | Q(budget_minor__gte=0), name="budget_gte_0"
             ),
@@ -140,7 +137,7 @@ class Tender(models.Model):
         verbose_name = _("tender")
         verbose_name_plural = _("tenders")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("status", TenderStatus), name="tender_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", TenderStatus), name="tender_status_valid"),
             models.CheckConstraint(
                 condition=Q(tender_end__isnull=True)
                 | Q(tender_start__isnull=True)
@@ -220,7 +217,7 @@ class Bid(models.Model):
         verbose_name = _("bid")
         verbose_name_plural = _("bids")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("status", BidStatus), name="bid_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", BidStatus), name="bid_status_valid"),
             models.CheckConstraint(condition=Q(value_minor__gte=0), name="bid_value_gte_0"),
         ]
 
@@ -250,7 +247,7 @@ class Award(models.Model):
         verbose_name = _("award")
         verbose_name_plural = _("awards")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("status", AwardStatus), name="award_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", AwardStatus), name="award_status_valid"),
             models.CheckConstraint(condition=Q(value_minor__gte=0), name="award_value_gte_0"),
         ]
 
@@ -285,7 +282,7 @@ class Contract(models.Model):
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("status", ContractStatus), name="contract_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", ContractStatus), name="contract_status_valid"),
             models.CheckConstraint(condition=Q(value_minor__gte=0), name="contract_value_gte_0"),
             models.CheckConstraint(
                 condition=Q(period_end__isnull=True)
@@ -328,7 +325,7 @@ class Milestone(models.Model):
         verbose_name_plural = _("milestones")
         constraints = [
             models.UniqueConstraint(fields=["contract", "code"], name="milestone_code_unique_per_contract"),
-            models.CheckConstraint(condition=_in_choices("status", MilestoneStatus), name="milestone_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", MilestoneStatus), name="milestone_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status=MilestoneStatus.MET) | Q(date_met__isnull=False), name="milestone_met_has_date"
             ),

@@ -8,7 +8,6 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,10 +19,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from accounts.models import User
 from config.errors import DomainError
+from config.queue import delay_after_commit
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.kinds import REGISTRY, ReportKindBase, get_kind
 from reports.models import Report
@@ -52,18 +51,13 @@ def report_kind_clean(*, kind: str, params: Any) -> tuple[ReportKindBase, dict[s
     return spec, spec.clean_params(params if params is not None else {})
 
 
-def _publish(report_id: int) -> None:
-    from reports.tasks import report_generate_task  # tasks import services: import here to avoid a cycle
-
-    try:
-        report_generate_task.delay(report_id)
-    except BrokerUnavailable:  # only the broker's refusal: errors of an eagerly run task must still propagate
-        # The row is committed: the request was accepted, and report_requeue_stale queues it again later.
-        logger.exception("could not hand report %s to the broker; the sweeper will queue it again", report_id)
-
-
 def _enqueue(report_id: int) -> None:
-    transaction.on_commit(partial(_publish, report_id))
+    # A refused hand-over is only logged: the row is committed and report_requeue_stale queues it again later.
+    delay_after_commit(
+        "reports.tasks.report_generate_task",
+        report_id,
+        refused=f"could not hand report {report_id} to the broker; the sweeper will queue it again",
+    )
 
 
 @transaction.atomic

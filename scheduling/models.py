@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from config.db import in_choices
 from scheduling.choices import (
     BackendStatus,
     BookingStatus,
@@ -38,10 +39,6 @@ def default_native_gates() -> list[str]:
     return list(NATIVE_GATES)
 
 
-def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
-    return Q(**{f"{field}__in": choices.values})
-
-
 class Backend(models.Model):
     """A bookable quantum processor (real or simulated) with its topology and timing profile."""
 
@@ -68,7 +65,7 @@ class Backend(models.Model):
         verbose_name = _("backend")
         verbose_name_plural = _("backends")
         constraints = [
-            models.CheckConstraint(condition=_in_choices("status", BackendStatus), name="backend_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", BackendStatus), name="backend_status_valid"),
             models.CheckConstraint(condition=Q(overhead_s__gte=0), name="backend_overhead_not_negative"),
         ]
 
@@ -139,7 +136,7 @@ class MaintenanceWindow(models.Model):
         verbose_name_plural = _("maintenance windows")
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="maintenance_end_after_start"),
-            models.CheckConstraint(condition=_in_choices("kind", MaintenanceKind), name="maintenance_kind_valid"),
+            models.CheckConstraint(condition=in_choices("kind", MaintenanceKind), name="maintenance_kind_valid"),
         ]
         indexes = [models.Index(fields=["backend", "starts_at", "ends_at"])]
 
@@ -175,7 +172,7 @@ class Outage(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")), name="outage_end_after_start"
             ),
-            models.CheckConstraint(condition=_in_choices("severity", OutageSeverity), name="outage_severity_valid"),
+            models.CheckConstraint(condition=in_choices("severity", OutageSeverity), name="outage_severity_valid"),
         ]
         indexes = [models.Index(fields=["backend", "starts_at"])]
 
@@ -257,7 +254,7 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["project", "user"], name="membership_unique"),
-            models.CheckConstraint(condition=_in_choices("role", MembershipRole), name="membership_role_valid"),
+            models.CheckConstraint(condition=in_choices("role", MembershipRole), name="membership_role_valid"),
         ]
 
     def __str__(self) -> str:
@@ -340,9 +337,9 @@ class Booking(models.Model):
         verbose_name_plural = _("bookings")
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="booking_end_after_start"),
-            models.CheckConstraint(condition=_in_choices("status", BookingStatus), name="booking_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", BookingStatus), name="booking_status_valid"),
             models.CheckConstraint(
-                condition=Q(cancel_reason="") | _in_choices("cancel_reason", CancelReason),
+                condition=Q(cancel_reason="") | in_choices("cancel_reason", CancelReason),
                 name="booking_cancel_reason_valid",
             ),
             models.CheckConstraint(condition=Q(charged_hours__gte=0), name="booking_charge_not_negative"),
@@ -409,7 +406,7 @@ class Job(models.Model):
         verbose_name_plural = _("jobs")
         constraints = [
             models.CheckConstraint(condition=Q(shots__gte=1) & Q(shots__lte=MAX_SHOTS), name="job_shots_in_range"),
-            models.CheckConstraint(condition=_in_choices("status", JobStatus), name="job_status_valid"),
+            models.CheckConstraint(condition=in_choices("status", JobStatus), name="job_status_valid"),
             models.CheckConstraint(
                 condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("submitted_at")),
                 name="job_finished_after_submitted",

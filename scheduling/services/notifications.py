@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from config.queue import delay_after_commit
 from scheduling.models import Booking
 
 logger = logging.getLogger(__name__)
@@ -40,16 +38,11 @@ def booking_notify(*, booking_id: int, kind: str) -> bool:
     return True
 
 
-def _publish(booking_id: int, kind: str) -> None:
-    from scheduling.tasks import booking_notify_task  # the tasks module imports services
-
-    try:
-        booking_notify_task.delay(booking_id, kind)
-    except BrokerUnavailable:  # only the broker's refusal: errors of an eagerly run task must still propagate
-        # The booking is committed: a lost e-mail must not turn its success into an error response.
-        logger.exception("could not queue the %s e-mail of booking %s: the broker is unreachable", kind, booking_id)
-
-
 def booking_notify_on_commit(booking_id: int, kind: str) -> None:
-    """Queue the e-mail once the transaction that changed the booking commits."""
-    transaction.on_commit(partial(_publish, booking_id, kind))
+    """Queue the e-mail once the transaction that changed the booking commits (a lost e-mail is only logged)."""
+    delay_after_commit(
+        "scheduling.tasks.booking_notify_task",
+        booking_id,
+        kind,
+        refused=f"could not queue the {kind} e-mail of booking {booking_id}: the broker is unreachable",
+    )
