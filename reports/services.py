@@ -16,7 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from config.errors import DomainError
 from config.queue import delay_after_commit
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.kinds import REGISTRY, ReportKindBase, get_kind
+from reports.metrics import rollups
 from reports.models import Report
 from reports.renderers.csv import render_csv
 from reports.renderers.pdf import render_pdf
@@ -264,3 +265,22 @@ def report_request_monthly(*, kind: str, time_zone: str | None = None, now: dt.d
         params = {"start": start.isoformat(), "end": end.isoformat(), "time_zone": tz}
         reports.append(report_request(kind=kind, params=params, requester=None, email_to=email_to))
     return reports
+
+
+def job_days_seal() -> dict[str, int]:
+    """Seal every day that can be sealed on every backend (nightly): reports then read those days' rollups.
+
+    Idempotent: a day already sealed is left alone (and checked for jobs inserted into it since).
+    Returns the number of sealed days per backend.
+    """
+    from scheduling.models import Backend, Job
+
+    sealed: dict[str, int] = {}
+    today = timezone.now().astimezone(dt.UTC).date()
+    for backend in Backend.objects.order_by("name"):
+        oldest = Job.objects.filter(backend=backend, started_at__isnull=False).aggregate(oldest=Min("started_at"))
+        if oldest["oldest"] is None:
+            continue
+        first = oldest["oldest"].astimezone(dt.UTC).date()
+        sealed[backend.name] = len(rollups.sealed_days(backend=backend, first=first, last=today))
+    return sealed

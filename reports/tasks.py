@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from reports.services import report_generate, report_request_monthly, report_requeue_stale
+from reports.services import job_days_seal, report_generate, report_request_monthly, report_requeue_stale
 
 
 @shared_task(
@@ -27,3 +27,9 @@ def report_requeue_stale_task() -> None:
 def report_monthly_task(kind: str, time_zone: str | None = None) -> None:
     """Beat, on the 1st at 02:00 site time: last month's report, e-mailed as PDF."""
     report_request_monthly(kind=kind, time_zone=time_zone)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def job_days_seal_task() -> dict[str, int]:
+    """Beat, nightly: seal the days that are over, so reports read their rollups instead of every job."""
+    return job_days_seal()

@@ -23,6 +23,7 @@ from accounts.models import User
 from reports.metrics import intervals as iv
 from reports.metrics import jobs
 from reports.metrics.numbers import hours_str, num, ratio
+from reports.metrics.sql import Epoch, fetch_rows, roomy_work_mem
 from scheduling.choices import BOOKED_STATUSES, BookingStatus
 from scheduling.models import Allocation, Backend, Booking, CalibrationRecord, Job, MaintenanceWindow, Outage, Project
 
@@ -90,11 +91,6 @@ def _calibration_series(backend: Backend, period: Period) -> list[dict[str, Any]
     return series
 
 
-def _day_index(instant: float, boundaries: list[float]) -> int:
-    """The local day (index into the period's days) an instant falls in."""
-    return min(max(bisect.bisect_right(boundaries, instant) - 1, 0), len(boundaries) - 2)
-
-
 def _crosses_midnight(start: float, end: float, boundaries: list[float]) -> bool:
     k = bisect.bisect_right(boundaries, start)
     return k < len(boundaries) and boundaries[k] < end
@@ -138,37 +134,44 @@ def compute(
 
     booking_rows = (
         _overlapping(Booking.objects.filter(backend=backend), period)
-        .annotate(s=jobs.Epoch("starts_at"), e=jobs.Epoch("ends_at"))
+        .annotate(s=Epoch("starts_at"), e=Epoch("ends_at"))
         .order_by("starts_at", "pk")
         .values_list("pk", "project_id", "user_id", "s", "e", "status", "late_cancellation")
     )
-    bookings = jobs.fetch_rows(booking_rows)
+    with roomy_work_mem():  # sorting a year of bookings spills past the 4 MB default
+        bookings = fetch_rows(booking_rows)
     report_progress(20)
 
-    # --- jobs started in the period: one pass, grouped by booking, project and user, plus the wait histogram
-    # (a per-row time zone conversion to group by local day would cost as much again; bookings that cross a
-    # local midnight are split below) ---
+    # --- jobs started in the period, per project and user and per booking, plus the wait histogram (from the
+    # sealed days' rollups and the rest of the period; a per-job time zone conversion to group by local day
+    # would cost as much again, so only bookings that cross a local midnight are split by day, below) ---
     period_jobs = Job.objects.filter(backend=backend, started_at__gte=period[0], started_at__lt=period[1])
     job_totals = jobs.job_totals(backend=backend, period=period)
     crossing = {b[0] for b in bookings if _crosses_midnight(b[3], b[4], boundaries)}
-    by_project: dict[int, list[float]] = defaultdict(_tally)
-    by_user: dict[int, list[float]] = defaultdict(_tally)
+    # Tallied per project and user pair (one lookup per row), then folded into projects and users.
+    by_pair: dict[tuple[int, int], list[float]] = defaultdict(_tally)
     exec_by_day = [0.0] * len(day_list)
     spans: dict[int, list[float]] = {}
-    for booking_id, project_id, user_id, n_jobs, n_failed, shot_sum, exec_sum, first, last in job_totals.groups:
-        for tally in (by_project[project_id], by_user[user_id]):
-            tally[EXEC] += exec_sum
-            tally[JOBS] += n_jobs
-            tally[FAILED] += n_failed
-            tally[SHOTS] += shot_sum
+    for project_id, user_id, n_jobs, n_failed, shot_sum, exec_sum in job_totals.pairs:
+        tally = by_pair[project_id, user_id]
+        tally[EXEC] += exec_sum
+        tally[JOBS] += n_jobs
+        tally[FAILED] += n_failed
+        tally[SHOTS] += shot_sum
+    last_day = len(day_list) - 1
+    for booking_id, first, last, exec_sum in job_totals.spans:
         if booking_id not in crossing:
-            exec_by_day[_day_index(first, boundaries)] += exec_sum
+            # The local day of the first start (bisect inlined: this runs once per booking and sealed day).
+            day_index = bisect.bisect_right(boundaries, first) - 1
+            exec_by_day[0 if day_index < 0 else last_day if day_index > last_day else day_index] += exec_sum
         span = spans.get(booking_id)
         if span is None:
             spans[booking_id] = [first, last]
         else:
-            span[0] = min(span[0], first)
-            span[1] = max(span[1], last)
+            if first < span[0]:
+                span[0] = first
+            if last > span[1]:
+                span[1] = last
     if crossing:
         for row in (
             period_jobs.filter(booking_id__in=crossing)
@@ -184,7 +187,7 @@ def compute(
         for row in (
             Job.objects.filter(booking_id__in=straddling, started_at__isnull=False)
             .values("booking_id")
-            .annotate(first=jobs.Epoch(Min("started_at")), last=jobs.Epoch(Max(Coalesce("finished_at", "started_at"))))
+            .annotate(first=Epoch(Min("started_at")), last=Epoch(Max(Coalesce("finished_at", "started_at"))))
             .order_by()
         ):
             spans[row["booking_id"]] = [row["first"], row["last"]]
@@ -212,10 +215,13 @@ def compute(
             if c_end > cursor:
                 cursor = c_end
             if e_start < c_end:
-                parts = down.cut((e_start, c_end))
-                booked.extend(parts)
-                for p_start, p_end in parts:
+                for p_start, p_end in down.cut((e_start, c_end)):
                     booked_part += p_end - p_start
+                    # Back-to-back bookings become one interval (the list stays merged, and short).
+                    if booked and booked[-1][1] == p_start:
+                        booked[-1] = (booked[-1][0], p_end)
+                    else:
+                        booked.append((p_start, p_end))
                 lost_part = (c_end - e_start) - booked_part
             span = spans.get(pk)
             if span is not None:
@@ -238,12 +244,17 @@ def compute(
         late_cancelled_seconds += late_part
         booked_lost_seconds += lost_part
         used_seconds += used_part
-        for tally in (by_project[project_id], by_user[user_id]):
-            tally[BOOKED] += booked_part
-            tally[LOST] += lost_part
-            tally[USED] += used_part
-            tally[NO_SHOW] += no_show_part
-            tally[LATE] += late_part
+        tally = by_pair[project_id, user_id]
+        tally[BOOKED] += booked_part
+        tally[LOST] += lost_part
+        tally[USED] += used_part
+        tally[NO_SHOW] += no_show_part
+        tally[LATE] += late_part
+    by_project: dict[int, list[float]] = defaultdict(_tally)
+    by_user: dict[int, list[float]] = defaultdict(_tally)
+    for (project_id, user_id), tally in by_pair.items():
+        _add(by_project[project_id], tally)
+        _add(by_user[user_id], tally)
     used.sort()
     idle = iv.subtract(iv.subtract([bounds], down.holes), booked)
     report_progress(70)

@@ -185,7 +185,10 @@ def test_beat_schedules_exist_for_the_monthly_reports_and_the_sweeper(db):
     migration = importlib.import_module("reports.migrations.0002_beat_schedules")
     migration.create_schedules(django_apps, None)
     migration.create_schedules(django_apps, None)
-    assert PeriodicTask.objects.filter(name__startswith="reports:").count() == 3
+    sealing = importlib.import_module("reports.migrations.0004_seal_schedule")
+    sealing.create_schedule(django_apps, None)
+    sealing.create_schedule(django_apps, None)
+    assert PeriodicTask.objects.filter(name__startswith="reports:").count() == 4
     tasks = {t.name: t for t in PeriodicTask.objects.filter(name__startswith="reports:").select_related("crontab")}
     monthly = tasks["reports: monthly utilization"]
     assert monthly.task == "reports.tasks.report_monthly_task"
@@ -193,6 +196,9 @@ def test_beat_schedules_exist_for_the_monthly_reports_and_the_sweeper(db):
     assert str(monthly.crontab.timezone) == "Asia/Seoul"
     assert "office_activity" in tasks["reports: monthly office activity"].kwargs
     assert tasks["reports: requeue stale reports"].task == "reports.tasks.report_requeue_stale_task"
+    nightly = tasks["reports: seal job days"]
+    assert (nightly.task, nightly.queue) == ("reports.tasks.job_days_seal_task", "reports")
+    assert (nightly.crontab.minute, nightly.crontab.hour, str(nightly.crontab.timezone)) == ("30", "1", "UTC")
 
 
 @time_machine.travel(dt.datetime(2026, 3, 31, 17, tzinfo=dt.UTC), tick=False)  # 1 April 02:00 in Seoul

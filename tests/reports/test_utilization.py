@@ -245,27 +245,34 @@ def test_calibrations_feed_the_fidelity_series(backend):
     assert point["cz_fidelity"] == pytest.approx(0.962)
 
 
-def test_the_number_of_queries_does_not_grow_with_the_data(backend, django_assert_num_queries):
-    def add_booking_with_jobs(day: int):
-        project = ProjectFactory()
-        booking = BookingFactory(
-            backend=backend, project=project, starts_at=seoul(2026, 3, day, 9), ends_at=seoul(2026, 3, day, 11)
-        )
-        for minute in (0, 20, 40):
-            JobFactory(
-                booking=booking,
-                started_at=seoul(2026, 3, day, 9, minute),
-                qpu_seconds=1.0,
-                finished_at=seoul(2026, 3, day, 9, minute + 5),
-            )
+def test_the_number_of_queries_does_not_grow_with_the_data(db, django_assert_num_queries):
+    """One booking with jobs on one backend, five on another: the same number of queries, both when the
+    report seals the days (the first report) and when it reads their rollups (later reports)."""
 
-    add_booking_with_jobs(3)
-    with CaptureQueriesContext(connection) as small:
-        run(backend)
-    for day in (4, 5, 6, 7):
-        add_booking_with_jobs(day)
-    with django_assert_num_queries(len(small.captured_queries)):
-        run(backend)
+    def backend_with_bookings(days: list[int]):
+        backend = BackendFactory()
+        for day in days:
+            booking = BookingFactory(
+                backend=backend,
+                project=ProjectFactory(),
+                starts_at=seoul(2026, 3, day, 9),
+                ends_at=seoul(2026, 3, day, 11),
+            )
+            for minute in (0, 20, 40):
+                JobFactory(
+                    booking=booking,
+                    started_at=seoul(2026, 3, day, 9, minute),
+                    qpu_seconds=1.0,
+                    finished_at=seoul(2026, 3, day, 9, minute + 5),
+                )
+        return backend
+
+    small, large = backend_with_bookings([3]), backend_with_bookings([3, 4, 5, 6, 7])
+    for _ in ("seals the days", "reads the rollups"):
+        with CaptureQueriesContext(connection) as on_small:
+            run(small)
+        with django_assert_num_queries(len(on_small.captured_queries)):
+            run(large)
 
 
 def test_wait_percentiles_round_each_wait_to_the_second_and_interpolate(backend):
