@@ -26,7 +26,7 @@ from config.queue import delay_after_commit
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.kinds import REGISTRY, ReportKindBase, get_kind
 from reports.metrics import rollups
-from reports.models import Report
+from reports.models import JobRollupDay, Report
 from reports.renderers.csv import render_csv
 from reports.renderers.pdf import render_pdf
 
@@ -284,3 +284,21 @@ def job_days_seal() -> dict[str, int]:
         first = oldest["oldest"].astimezone(dt.UTC).date()
         sealed[backend.name] = len(rollups.sealed_days(backend=backend, first=first, last=today))
     return sealed
+
+
+def job_days_reseal(*, backend_name: str, first: dt.date, last: dt.date) -> int:
+    """Drop the sealed days `[first, last)` of a backend and seal them again from the jobs; the days sealed.
+
+    For repairs only: the application never changes a finished job, but a correction made directly in the
+    database (not an insert, which the watermark notices) would otherwise stay invisible to reports.
+    """
+    from scheduling.models import Backend
+
+    if first >= last:
+        raise ValidationError(_("The first day must come before the last."))
+    backend = Backend.objects.filter(name=backend_name).first()
+    if backend is None:
+        raise ValidationError(_("There is no backend “%(name)s”.") % {"name": backend_name})
+    with transaction.atomic():
+        JobRollupDay.objects.filter(backend=backend, day__gte=first, day__lt=last).delete()
+        return len(rollups.sealed_days(backend=backend, first=first, last=last))

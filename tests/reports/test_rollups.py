@@ -1,10 +1,12 @@
 """Sealed days (reports.metrics.rollups): a report read from rollups equals the report read from every job."""
 
 import datetime as dt
+import io
 import random
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from reports.metrics import rollups
@@ -216,3 +218,33 @@ def test_the_nightly_seal_covers_every_backend_once(db):
     assert dict(JobRollupDay.objects.values_list("pk", "day")) == days  # nothing sealed twice
     assert not JobRollupDay.objects.filter(backend=idle).exists()
     assert sealed(spark) == [dt.date(2026, 3, n) for n in range(2, 9)]
+
+
+def test_a_correction_made_in_the_database_shows_after_resealing(backend):
+    booking = BookingFactory(backend=backend, starts_at=utc(2026, 3, 5, 9), ends_at=utc(2026, 3, 5, 12))
+    job = JobFactory(
+        booking=booking, started_at=utc(2026, 3, 5, 10), finished_at=utc(2026, 3, 5, 10, 1), qpu_seconds=3.0
+    )
+    day = {"tz": "UTC", "start": dt.date(2026, 3, 5), "end": dt.date(2026, 3, 6)}
+    assert report(backend, **day)["totals"]["exec_seconds"] == 3
+    type(job).objects.filter(pk=job.pk).update(qpu_seconds=30.0)  # behind the application's back
+    assert report(backend, **day)["totals"]["exec_seconds"] == 3  # a sealed day is final, as documented
+    out = io.StringIO()
+    call_command("reseal_job_days", backend.name, "2026-03-05", "2026-03-06", stdout=out)
+    assert "1 days sealed again" in out.getvalue()
+    assert report(backend, **day)["totals"]["exec_seconds"] == 30
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no-such-backend", "2026-03-05", "2026-03-06"], "There is no backend"),
+        (["spark", "2026-03-06", "2026-03-05"], "must come before"),
+    ],
+)
+def test_resealing_refuses_bad_arguments_and_changes_nothing(backend, args, message):
+    report(backend)
+    before = list(JobRollupDay.objects.values_list("pk", "day"))
+    with pytest.raises(CommandError, match=message):
+        call_command("reseal_job_days", *args)
+    assert list(JobRollupDay.objects.values_list("pk", "day")) == before
