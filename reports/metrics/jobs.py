@@ -1,9 +1,9 @@
 """Jobs started in a period, aggregated without reading them one by one (DESIGN.md section 4).
 
-A year is about a million jobs, so they are only ever aggregated in the database. Two aggregates are needed:
-per booking, project and user (jobs, failures, shots, QPU seconds, first start and last end: every job total,
-breakdown and the `used` spans derive from these rows) and the histogram of job waits in whole seconds (for
-the wait percentiles). Sealed days come from their rollups (`reports.metrics.rollups`); only the rest of the
+A year is about a million jobs, so they are only ever aggregated in the database, into three things: per
+project and user (jobs, failures, shots, QPU seconds: every job total and breakdown), per booking (first start,
+last end, QPU seconds: the `used` spans and the daily series) and the histogram of job waits in whole seconds
+(for the wait percentiles). Sealed days come from their rollups (`reports.metrics.rollups`); only the rest of the
 period (its partial UTC days at the ends, days not sealed yet) is aggregated from the jobs, and the two merge.
 
 Wait percentiles are read from that histogram: each wait is rounded to the nearest whole second, and p50/p95
@@ -18,12 +18,10 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
-from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 
 from reports.metrics import rollups
-from reports.metrics.sql import Epoch, fetch_rows
-from scheduling.choices import JobStatus
+from reports.metrics.sql import fetch_rows
 from scheduling.models import Backend, Job
 
 WAIT_PERCENTILE_METHOD = "histogram_1s_linear"
@@ -61,25 +59,18 @@ def job_totals(*, backend: Backend, period: tuple[dt.datetime, dt.datetime]) -> 
     rest = rollups.uncovered(period, sealed)
     if rest:
         jobs = Job.objects.filter(backend=backend).filter(rollups.started_in(rest))
-        grouped = (
-            jobs.values("booking_id", "project_id", "user_id")
-            .annotate(
-                n=Count("pk"),
-                failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
-                shot_sum=Sum("shots"),
-                exec_sum=Sum("qpu_seconds"),
-                first=Epoch(Min("started_at")),
-                last=Epoch(Max(Coalesce("finished_at", "started_at"))),
-            )
-            .values_list("booking_id", "project_id", "user_id", "n", "failed", "shot_sum", "exec_sum", "first", "last")
-            .order_by()
+        # QuerySet[Any]: the type checker cannot see annotations passed as **kwargs.
+        per_group: QuerySet[Any] = jobs.values("booking_id", "project_id", "user_id").annotate(
+            **rollups.group_aggregates(as_epoch=True)
         )
+        grouped = per_group.values_list(
+            "booking_id", "project_id", "user_id", "n_jobs", "n_failed", "shot_sum", "exec_sum", "first", "last"
+        ).order_by()
         for booking_id, project_id, user_id, n, failed, shot_sum, exec_sum, first_start, last_end in fetch_rows(
             grouped
         ):
-            # Only the sums can be NULL (shots and QPU seconds of jobs never metered).
-            pairs.append((project_id, user_id, n, failed, shot_sum or 0, float(exec_sum or 0)))
-            spans.append((booking_id, first_start, last_end, float(exec_sum or 0)))
+            pairs.append((project_id, user_id, n, failed, shot_sum, exec_sum))
+            spans.append((booking_id, first_start, last_end, exec_sum))
         raw_waits = (
             jobs.annotate(wait=rollups.job_wait()).values("wait").annotate(n=Count("pk")).values_list("wait", "n")
         )

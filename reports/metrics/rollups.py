@@ -85,6 +85,20 @@ def job_wait() -> Floor:
     )
 
 
+def group_aggregates(*, as_epoch: bool) -> dict[str, Any]:
+    """Per group of jobs: jobs, failures, shots, QPU seconds (0 for jobs never metered), first start and last
+    end (timestamps, or POSIX seconds `as_epoch`)."""
+    first, last = Min("started_at"), Max(Coalesce("finished_at", "started_at"))
+    return {
+        "n_jobs": Count("pk"),
+        "n_failed": Count("pk", filter=Q(status=JobStatus.FAILED)),
+        "shot_sum": Coalesce(Sum("shots"), 0),
+        "exec_sum": Coalesce(Sum("qpu_seconds"), 0.0),
+        "first": Epoch(first) if as_epoch else first,
+        "last": Epoch(last) if as_epoch else last,
+    }
+
+
 def sealed_days(*, backend: Backend, first: dt.date, last: dt.date) -> dict[dt.date, int]:
     """The sealed days in `[first, last)` (day -> JobRollupDay id), sealing every day that can be sealed first
     and dropping days that a later-inserted job made stale."""
@@ -154,14 +168,7 @@ def seal(
     groups = (
         jobs.annotate(day=utc_day())
         .values("day", "booking_id", "project_id", "user_id")
-        .annotate(
-            n_jobs=Count("pk"),
-            n_failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
-            shot_sum=Coalesce(Sum("shots"), 0),
-            exec_sum=Coalesce(Sum("qpu_seconds"), 0.0),
-            first=Min("started_at"),
-            last=Max(Coalesce("finished_at", "started_at")),
-        )
+        .annotate(**group_aggregates(as_epoch=False))
         .order_by()
     )
     waits = (
