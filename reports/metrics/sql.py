@@ -39,15 +39,9 @@ def roomy_work_mem() -> Iterator[None]:
 
 
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]]
-    if connection.vendor == "postgresql":
-        with _binary_cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return rows
-    with connection.cursor() as cursor:
+    with _binary_cursor() if connection.vendor == "postgresql" else connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
     return rows
 
 

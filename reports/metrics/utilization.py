@@ -15,13 +15,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
 from reports.metrics import intervals as iv
-from reports.metrics import jobs
+from reports.metrics import jobs, rollups
 from reports.metrics.numbers import hours_str, num, ratio
 from reports.metrics.sql import Epoch, fetch_rows, roomy_work_mem
 from scheduling.choices import BOOKED_STATUSES, BookingStatus
@@ -184,10 +184,11 @@ def compute(
     # A booking that straddles the period's start or end may have jobs started outside it: read its whole span.
     straddling = [b[0] for b in bookings if b[3] < bounds[0] or b[4] > bounds[1]]
     if straddling:
+        span_of = rollups.group_aggregates(as_epoch=True)
         for row in (
             Job.objects.filter(booking_id__in=straddling, started_at__isnull=False)
             .values("booking_id")
-            .annotate(first=Epoch(Min("started_at")), last=Epoch(Max(Coalesce("finished_at", "started_at"))))
+            .annotate(first=span_of["first"], last=span_of["last"])
             .order_by()
         ):
             spans[row["booking_id"]] = [row["first"], row["last"]]
