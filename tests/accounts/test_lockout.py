@@ -181,15 +181,17 @@ def test_the_lockout_ends_after_the_window() -> None:
         assert_signed_in(token, token.attempt(client, "mina", PASSWORD), client)
 
 
-def test_the_locked_out_page_is_translated() -> None:
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_the_locked_out_page_is_translated(path: str) -> None:
     StaffFactory(username="mina")
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
     for _ in range(limit()):
-        response = client.post("/accounts/login/", {"username": "mina", "password": "wrong"})
+        response = client.post(path, {"username": "mina", "password": "wrong"})
     assert response.status_code == 429
     page = response.content.decode()
     assert "로그인 실패가 너무 많습니다" in page
+    assert "로그인으로 돌아가기" in page
     assert 'lang="ko"' in page
 
 
