@@ -13,7 +13,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.choices import Language
@@ -34,12 +33,14 @@ class UserOutputSerializer(serializers.ModelSerializer[User]):
 
 
 class TokenObtainApi(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token.
+
+    Guessing is stopped by the sign-in lockout of every door (django-axes sees `authenticate()` with the
+    request): past the limit the answer is 429 `too_many_attempts` (`accounts.lockout`), the right password too.
+    """
 
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
 
     class InputSerializer(serializers.Serializer[Any]):
         username = serializers.CharField(max_length=150)

@@ -2,50 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import User
-from accounts.ratelimit import login_failure_record, login_failures_clear, login_is_locked
 from accounts.services import user_update_preferences
 
 
 class LoginView(auth_views.LoginView):
-    """Portal sign-in, refusing further attempts after too many failures (HTTP 429)."""
+    """Portal sign-in. Too many failures lock it (HTTP 429): django-axes, see `accounts.lockout`."""
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        username = request.POST.get("username", "")
-        if login_is_locked(request, username):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None,
-                _("Too many failed sign-in attempts. Wait %(minutes)d minutes and try again.")
-                % {"minutes": settings.LOGIN_FAILURE_WINDOW_SECONDS // 60},
-            )
-            response = self.render_to_response(self.get_context_data(form=form))
-            response.status_code = 429
-            return response
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        login_failure_record(self.request, self.request.POST.get("username", ""))
-        return super().form_invalid(form)
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        login_failures_clear(self.request, form.get_user().get_username())
-        return super().form_valid(form)
 
 
 class LanguageSwitchView(View):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from psycopg_pool import ConnectionPool
 
@@ -37,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "csp",
     "accounts",
     "facility",
     "procurement",
@@ -46,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -56,6 +61,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    "accounts.middleware.PrivateApiCacheMiddleware",
+    # Last: it turns a sign-in refused by the lockout (on any door) into the lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# The lockout backend comes first: a locked-out client is refused before its password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,7 +145,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Quantum Facility Rec
 OCDS_PREFIX = env.str("OCDS_PREFIX", default="ocds-qfr001")
 REPORTS_EMAIL_TO: list[str] = env.list("REPORTS_EMAIL_TO", default=[])
 
-# Portal sign-in: at most this many failed attempts per client address and user name per window.
+# Sign-in lockout on every door (portal, admin, API token): see the Security block.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
@@ -159,8 +173,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
-        "login": env.str("API_THROTTLE_LOGIN", default="10/min"),
     },
+    # Throttles key anonymous clients by the address the trusted proxies saw, never by the client's own
+    # X-Forwarded-For (TRUSTED_PROXIES, Security block).
+    "NUM_PROXIES": env.int("DJANGO_TRUSTED_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -264,6 +280,48 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 30)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
+
+# How many reverse proxies in front of Django append to X-Forwarded-For. 0: the client is the socket's peer
+# (REMOTE_ADDR) and any X-Forwarded-For is the client's own word, never trusted. N: the client is the N-th
+# address from the right of X-Forwarded-For, the one the outermost trusted proxy saw.
+TRUSTED_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
+
+# Sign-in lockout (django-axes) on the portal, the admin and the API token endpoint. Failures are counted
+# by client address and, separately, by account: LOGIN_FAILURE_LIMIT failures from one address (whatever the
+# user names) or against one account (from whatever addresses) lock out further attempts, the right password
+# too, until LOGIN_FAILURE_WINDOW_SECONDS have passed since the last failure. Counted in the database, so
+# every web process and host agrees. A successful sign-in does not clear the count: otherwise anyone with
+# an account could clear the count of their address between guesses at someone else's.
+# `manage.py axes_list_attempts` shows the counts; `axes_reset_username NAME` / `axes_reset_ip ADDRESS` lift a
+# lockout early. axes' own admin pages (attempts, logs) are not enabled.
+AXES_ENABLE_ADMIN = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = False
+# Attempts made while locked out are refused without being written: a flood costs no writes, and the
+# lockout ends one window after the last failure that counted.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+
+# Content-Security-Policy on every response (django-csp): no inline script or style anywhere, the portal,
+# the admin and the API docs (Swagger UI from the sidecar assets, its start script a file) included.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

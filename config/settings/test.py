@@ -35,7 +35,7 @@ else:
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "100000/min", "login": "10000/min"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "100000/min"},
 }
 
 # Serve static files from the app folders; no collectstatic needed.

@@ -1,4 +1,5 @@
-// Progressive enhancement only: every page works without this file.
+// Progressive enhancement: every page works without this file, except that the week calendar's blocks then
+// stack at the top of their day (their times stay readable in each block and in the phone-width agenda).
 document.addEventListener("change", (event) => {
   const el = event.target;
   if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
@@ -18,6 +19,14 @@ document.addEventListener("DOMContentLoaded", () => {
     const seconds = Number(refresh.dataset.autorefresh) || 5;
     window.setTimeout(() => window.location.reload(), seconds * 1000);
   }
+  // The week calendar: each block's place in its day comes as data attributes, since the Content-Security-Policy
+  // allows no inline style attribute; styles set from a script file are allowed.
+  document.querySelectorAll(".block[data-top][data-height]").forEach((block) => {
+    if (block instanceof HTMLElement) {
+      block.style.top = `${Number(block.dataset.top)}%`;
+      block.style.height = `${Number(block.dataset.height)}%`;
+    }
+  });
   // The preview's "Change" button goes back to the editable form.
   document.querySelectorAll("[data-edit]").forEach((button) => {
     button.addEventListener("click", () => {

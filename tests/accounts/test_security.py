@@ -1,13 +1,12 @@
 import importlib
 
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.urls import clear_url_caches
 
-from tests.accounts.factories import PASSWORD, UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,29 +45,3 @@ def test_uploaded_files_are_not_served_from_media_url(client, superuser):
         default_storage.delete(name)
         importlib.reload(config.urls)
         clear_url_caches()
-
-
-def test_token_endpoint_is_rate_limited(api_client, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"},
-    }
-    from rest_framework.throttling import ScopedRateThrottle
-
-    cache.clear()
-    UserFactory(username="tok")
-    original = ScopedRateThrottle.THROTTLE_RATES
-    ScopedRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    try:
-        statuses = [
-            api_client.post("/api/v1/auth/token/", {"username": "tok", "password": "wrong"}).status_code
-            for _ in range(3)
-        ]
-        assert statuses == [400, 400, 400]
-        limited = api_client.post("/api/v1/auth/token/", {"username": "tok", "password": PASSWORD})
-        assert limited.status_code == 429
-        assert limited.json()["code"] == "throttled"
-        assert "token" not in limited.json()
-    finally:
-        ScopedRateThrottle.THROTTLE_RATES = original
-        cache.clear()

@@ -50,20 +50,44 @@ def browser(django_db_setup) -> Iterator[object]:
             os.environ[ASYNC_UNSAFE] = previous
 
 
+# Runs in every page before its own scripts (injected by the browser, so the page's CSP does not apply to it):
+# each Content-Security-Policy violation is reported on the console with this prefix.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}`);
+});
+"""
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    """The console messages that tell of a Content-Security-Policy violation (the event, or Chromium's own)."""
+    return [m for m in messages if m.startswith("CSP violation:") or "Content Security Policy" in m]
+
+
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open a page in a fresh context (own cookies) at a viewport size; closed after the test."""
+    """Open a page in a fresh context (own cookies) at a viewport size; closed after the test.
+
+    A page that breaks the Content-Security-Policy fails the test: every visit is watched."""
     contexts = []
+    messages: list[str] = []
 
     def make(viewport=DESKTOP):
         context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="en-US")
         context.set_default_timeout(20_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: messages.append(message.text))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    violations = csp_violations(messages)
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture
