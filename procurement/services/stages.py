@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -71,6 +71,68 @@ CONTRACT_LOCKED = frozenset({"value_minor", "value_currency", "period_start", "p
 MILESTONE_FIELDS = ("code", "title", "type", "due_date", "date_met", "status")
 
 
+class TenderItemFields(TypedDict, total=False):
+    """One item of a tender."""
+
+    description: str
+    classification_scheme: str
+    classification_id: str
+    classification_description: str
+    quantity: Decimal | int
+    unit: str
+
+
+TENDER_ITEM_FIELDS = frozenset(TenderItemFields.__annotations__)
+
+
+class TenderDetails(TypedDict, total=False):
+    """What `tender_create` takes besides its title and items."""
+
+    description: str
+    tender_start: dt.datetime | None
+    tender_end: dt.datetime | None
+    enquiry_start: dt.datetime | None
+    enquiry_end: dt.datetime | None
+    award_start: dt.datetime | None
+    award_end: dt.datetime | None
+    estimated_value: Money | None
+    award_criteria: str
+
+
+class TenderFields(TenderDetails, total=False):
+    """What `tender_update` may change."""
+
+    title: str
+
+
+class BidFields(TypedDict, total=False):
+    """What the evaluation of a bid may change."""
+
+    status: str
+    rank: int | None
+
+
+class ContractFields(TypedDict, total=False):
+    """What `contract_update` may change (value and period: before signature only)."""
+
+    number: str
+    title: str
+    value: Money
+    period_start: dt.date | None
+    period_end: dt.date | None
+
+
+class MilestoneFields(TypedDict, total=False):
+    """What `milestone_update` may change; `date_met` alone marks the milestone met."""
+
+    code: str
+    title: str
+    type: str
+    due_date: dt.date | None
+    date_met: dt.date | None
+    status: str
+
+
 def _refuse_closed(process: ContractingProcess) -> None:
     if process.status in TERMINAL:
         raise DomainError(
@@ -91,8 +153,8 @@ def _require_status(process: ContractingProcess, statuses: Iterable[str], what: 
         )
 
 
-def _money_columns(fields: dict[str, Any], name: str, prefix: str) -> dict[str, Any]:
-    fields = dict(fields)
+def _money_columns(given: Mapping[str, Any], name: str, prefix: str) -> dict[str, Any]:
+    fields = dict(given)
     if name in fields:
         money: Money | None = fields.pop(name)
         fields[f"{prefix}_minor"] = None if money is None else money.minor
@@ -138,11 +200,8 @@ def _tender_tag(process: ContractingProcess) -> str:
     return tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)
 
 
-def _item_create(*, tender: Tender, user: User | None, item: Mapping[str, Any]) -> TenderItem:
-    _check_fields(
-        item,
-        ("description", "classification_scheme", "classification_id", "classification_description", "quantity", "unit"),
-    )
+def _item_create(*, tender: Tender, user: User | None, item: TenderItemFields) -> TenderItem:
+    _check_fields(item, TENDER_ITEM_FIELDS)
     obj = TenderItem(tender=tender, **item)
     obj.full_clean()
     obj.save()
@@ -156,8 +215,8 @@ def tender_create(
     process: ContractingProcess,
     user: User | None,
     title: str,
-    items: Iterable[Mapping[str, Any]] = (),
-    **fields: Any,
+    items: Iterable[TenderItemFields] = (),
+    **fields: Unpack[TenderDetails],
 ) -> Tender:
     """Record the planned tender of a process (in planning; it is published by the `tender` step)."""
     process = lock_process(process)
@@ -177,7 +236,7 @@ def tender_create(
 
 
 @transaction.atomic
-def tender_update(*, tender: Tender, user: User | None, **fields: Any) -> Tender:
+def tender_update(*, tender: Tender, user: User | None, **fields: Unpack[TenderFields]) -> Tender:
     """Change a tender; once published its core fields answer `amendment_required`."""
     process = lock_process(tender.process)
     _refuse_closed(process)
@@ -191,7 +250,7 @@ def tender_update(*, tender: Tender, user: User | None, **fields: Any) -> Tender
 
 
 @transaction.atomic
-def tender_item_create(*, tender: Tender, user: User | None, **item: Any) -> TenderItem:
+def tender_item_create(*, tender: Tender, user: User | None, **item: Unpack[TenderItemFields]) -> TenderItem:
     """Add an item to an unpublished tender (after publication the item list needs an amendment)."""
     process = lock_process(tender.process)
     _refuse_closed(process)
@@ -252,7 +311,7 @@ def bid_create(
 
 
 @transaction.atomic
-def bid_update(*, bid: Bid, user: User | None, **fields: Any) -> Bid:
+def bid_update(*, bid: Bid, user: User | None, **fields: Unpack[BidFields]) -> Bid:
     """Evaluate a bid: its status (valid, disqualified, withdrawn) and rank."""
     process = lock_process(bid.tender.process)
     _require_status(process, [S.TENDER, S.EVALUATION], _("Evaluating a bid"))
@@ -364,7 +423,7 @@ def contract_create(
 
 
 @transaction.atomic
-def contract_update(*, contract: Contract, user: User | None, **fields: Any) -> Contract:
+def contract_update(*, contract: Contract, user: User | None, **fields: Unpack[ContractFields]) -> Contract:
     """Change a contract; once signed its value and period answer `amendment_required`."""
     process = lock_process(contract.process)
     _refuse_closed(process)
@@ -453,7 +512,7 @@ def milestone_create(
 
 
 @transaction.atomic
-def milestone_update(*, milestone: Milestone, user: User | None, **fields: Any) -> Milestone:
+def milestone_update(*, milestone: Milestone, user: User | None, **fields: Unpack[MilestoneFields]) -> Milestone:
     """Change a milestone; giving `date_met` alone marks it met."""
     process = lock_process(milestone.contract.process)
     _refuse_closed(process)
