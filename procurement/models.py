@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from config.db import in_choices
+from core.db import in_choices
 from procurement.choices import (
     AwardCriteria,
     AwardStatus,

@@ -1,4 +1,4 @@
-"""Validators for values the facility app stores as plain strings."""
+"""Validators for values the apps store as plain strings."""
 
 from functools import cache
 from zoneinfo import available_timezones
