@@ -38,7 +38,7 @@ from procurement.models import (
 )
 from procurement.money import MINOR_UNITS, Money
 from procurement.services import contract_paid
-from procurement.services.stages import TenderItemFields
+from procurement.services.tenders import TenderItemFields
 
 MONEY_SCHEMA = inline_serializer(
     "Money", {"amount": serializers.CharField(), "currency": serializers.ChoiceField(choices=Currency.choices)}
