@@ -17,10 +17,9 @@ from rest_framework.views import APIView
 
 from accounts.choices import Language
 from accounts.models import User
-from accounts.selectors import user_list
+from accounts.selectors import institution_queryset, user_list
 from accounts.services import user_create, user_rotate_calendar_secret
 from config.api import authenticated_user
-from facility.models import Organization
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
@@ -138,7 +137,7 @@ class UserListCreateApi(ListAPIView[User]):
         time_zone = serializers.CharField(max_length=64, required=False)
         language = serializers.ChoiceField(choices=Language.choices, required=False)
         institution = serializers.PrimaryKeyRelatedField(
-            queryset=Organization.objects.all(), required=False, allow_null=True
+            queryset=institution_queryset(), required=False, allow_null=True
         )
         is_staff = serializers.BooleanField(required=False, default=False)
 

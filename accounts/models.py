@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Language
-from facility.validators import validate_time_zone
+from core.validators import validate_time_zone
 
 
 def new_calendar_secret() -> str:

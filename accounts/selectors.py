@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from accounts.models import User, WorkerHeartbeat
 
@@ -15,3 +15,12 @@ def user_list() -> QuerySet[User]:
 def worker_heartbeat_latest() -> WorkerHeartbeat | None:
     """The most recent worker heartbeat, if any worker ever ran."""
     return WorkerHeartbeat.objects.order_by("-seen_at").first()
+
+
+def institution_queryset() -> QuerySet[Model]:
+    """Every organisation a user may belong to; the model is named by the `institution` field, so accounts never
+    imports facility (DESIGN.md 2)."""
+    model = User._meta.get_field("institution").related_model
+    assert isinstance(model, type)
+    assert issubclass(model, Model)
+    return model._default_manager.all()

@@ -6,13 +6,12 @@ import socket
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User, WorkerHeartbeat, new_calendar_secret
 from accounts.roles import ROLE_PERMISSIONS
-from facility.models import Organization
 
 
 @transaction.atomic
@@ -24,7 +23,7 @@ def user_create(
     full_name: str = "",
     time_zone: str | None = None,
     language: str | None = None,
-    institution: Organization | None = None,
+    institution: models.Model | None = None,  # a facility Organization (accounts does not import facility)
     is_staff: bool = False,
 ) -> User:
     """Create a user after validating every field (password rules included)."""
@@ -34,7 +33,7 @@ def user_create(
         username=username,
         email=User.objects.normalize_email(email),
         full_name=full_name,
-        institution=institution,
+        institution_id=None if institution is None else institution.pk,
         is_staff=is_staff,
     )
     if time_zone:

@@ -8,7 +8,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from config.db import in_choices
+from core.db import in_choices
+from core.validators import validate_time_zone
 from facility.choices import (
     ActivityKind,
     EquipmentKind,
@@ -18,7 +19,6 @@ from facility.choices import (
     WorkOrderKind,
     WorkOrderStatus,
 )
-from facility.validators import validate_time_zone
 
 
 class Organization(models.Model):

@@ -38,6 +38,7 @@ from procurement.models import (
 )
 from procurement.money import MINOR_UNITS, Money
 from procurement.services import contract_paid
+from procurement.services.tenders import TenderItemFields
 
 MONEY_SCHEMA = inline_serializer(
     "Money", {"amount": serializers.CharField(), "currency": serializers.ChoiceField(choices=Currency.choices)}
@@ -203,7 +204,7 @@ class TenderItemSerializer(serializers.Serializer[Any]):
         return value
 
 
-def item_columns(item: dict[str, Any]) -> dict[str, Any]:
+def item_columns(item: dict[str, Any]) -> TenderItemFields:
     """An item of the API as TenderItem columns."""
     classification = item.get("classification") or {}
     return {

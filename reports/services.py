@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.errors import DomainError
-from config.queue import delay_after_commit
+from core.queue import delay_after_commit
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.kinds import REGISTRY, ReportKindBase, get_kind
 from reports.metrics import rollups

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from config.db import in_choices
+from core.db import in_choices
 from scheduling.choices import (
     BackendStatus,
     BookingStatus,

@@ -4,7 +4,7 @@ import accounts.models
 import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.utils.timezone
-import facility.validators
+import core.validators
 from django.db import migrations, models
 
 
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
                 ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
                 ('full_name', models.CharField(blank=True, max_length=200, verbose_name='full name')),
-                ('time_zone', models.CharField(default=accounts.models.default_time_zone, max_length=64, validators=[facility.validators.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(default=accounts.models.default_time_zone, max_length=64, validators=[core.validators.validate_time_zone], verbose_name='time zone')),
                 ('language', models.CharField(choices=[('en', 'English'), ('ko', 'Korean')], default='en', max_length=2, verbose_name='language')),
                 ('calendar_secret', models.CharField(default=accounts.models.new_calendar_secret, max_length=64, unique=True, verbose_name='calendar secret')),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "core",
     "accounts",
     "facility",
     "procurement",

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django_countries.fields
-import facility.validators
+import core.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('city', models.CharField(max_length=100, verbose_name='city')),
                 ('country', django_countries.fields.CountryField(max_length=2, verbose_name='country')),
-                ('time_zone', models.CharField(max_length=64, validators=[facility.validators.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(max_length=64, validators=[core.validators.validate_time_zone], verbose_name='time zone')),
                 ('opened_on', models.DateField(blank=True, null=True, verbose_name='opened on')),
                 ('closed_on', models.DateField(blank=True, null=True, verbose_name='closed on')),
                 ('status', models.CharField(choices=[('planned', 'Planned'), ('open', 'Open'), ('closed', 'Closed')], default='planned', max_length=10, verbose_name='status')),
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
                 ('city', models.CharField(max_length=100, verbose_name='city')),
                 ('country', django_countries.fields.CountryField(max_length=2, verbose_name='country')),
-                ('time_zone', models.CharField(max_length=64, validators=[facility.validators.validate_time_zone], verbose_name='time zone')),
+                ('time_zone', models.CharField(max_length=64, validators=[core.validators.validate_time_zone], verbose_name='time zone')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='facility.organization', verbose_name='organisation')),
             ],
             options={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,8 @@ def field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
-def assign(instance: Any, fields: dict[str, Any], allowed: frozenset[str]) -> None:
+def assign(instance: Any, fields: Mapping[str, object], allowed: frozenset[str]) -> None:
+    """Set the allowed fields on `instance`; any other name is a validation error (nothing is set)."""
     unknown = set(fields) - allowed
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed here.")] for name in sorted(unknown)})

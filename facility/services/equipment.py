@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +20,7 @@ from facility.choices import (
 from facility.models import (
     Equipment,
     RegionalOffice,
+    Site,
     WorkOrder,
 )
 from facility.services.common import assign, field_error, save, stored_value
@@ -31,31 +32,46 @@ WORK_ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     WorkOrderStatus.RESOLVED: (),
     WorkOrderStatus.CANCELLED: (),
 }
-EQUIPMENT_FIELDS = frozenset(
-    {
-        "site",
-        "name",
-        "kind",
-        "manufacturer",
-        "model",
-        "serial_number",
-        "installed_on",
-        "warranty_until",
-        "status",
-        "contract_id",
-        "contract_number",
-        "notes",
-    }
-)
-# Status and the audit times move only through the workflow services; the equipment is fixed at opening.
-WORK_ORDER_EDITABLE_FIELDS = frozenset({"kind", "title", "description", "office", "assignee", "due_date"})
+
+
+class EquipmentFields(TypedDict, total=False):
+    """The fields `equipment_create` and `equipment_update` take (the model checks what is required)."""
+
+    site: Site
+    name: str
+    kind: str
+    manufacturer: str
+    model: str
+    serial_number: str
+    installed_on: dt.date | None
+    warranty_until: dt.date | None
+    status: str
+    contract_id: int | None
+    contract_number: str
+    notes: str
+
+
+class WorkOrderFields(TypedDict, total=False):
+    """What `work_order_update` may change: status and the audit times move only through the workflow services,
+    and the equipment is fixed at opening."""
+
+    kind: str
+    title: str
+    description: str
+    office: RegionalOffice | None
+    assignee: User | None
+    due_date: dt.date | None
+
+
+EQUIPMENT_FIELDS = frozenset(EquipmentFields.__annotations__)
+WORK_ORDER_EDITABLE_FIELDS = frozenset(WorkOrderFields.__annotations__)
 
 
 # Equipment
 
 
 @transaction.atomic
-def equipment_create(**fields: Any) -> Equipment:
+def equipment_create(**fields: Unpack[EquipmentFields]) -> Equipment:
     """Register a piece of equipment at a site."""
     equipment = Equipment()
     assign(equipment, fields, EQUIPMENT_FIELDS)
@@ -64,7 +80,7 @@ def equipment_create(**fields: Any) -> Equipment:
 
 
 @transaction.atomic
-def equipment_update(*, equipment: Equipment, **fields: Any) -> Equipment:
+def equipment_update(*, equipment: Equipment, **fields: Unpack[EquipmentFields]) -> Equipment:
     """Change a piece of equipment; once retired it stays retired."""
     old_status = stored_value(equipment, "status")
     assign(equipment, fields, EQUIPMENT_FIELDS)
@@ -144,7 +160,7 @@ def work_order_open(
 
 
 @transaction.atomic
-def work_order_update(*, work_order: WorkOrder, **fields: Any) -> WorkOrder:
+def work_order_update(*, work_order: WorkOrder, **fields: Unpack[WorkOrderFields]) -> WorkOrder:
     """Change the descriptive fields of a work order (not its status or audit times)."""
     old_office_id = stored_value(work_order, "office_id")
     assign(work_order, fields, WORK_ORDER_EDITABLE_FIELDS)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from config.errors import DomainError
 from facility.choices import (
     UNFINISHED_WORK_ORDER_STATUSES,
@@ -30,11 +31,49 @@ OFFICE_TRANSITIONS: dict[str, tuple[str, ...]] = {
     OfficeStatus.OPEN: (OfficeStatus.CLOSED,),
     OfficeStatus.CLOSED: (),
 }
-OFFICE_FIELDS = frozenset(
-    {"organization", "name", "city", "country", "time_zone", "opened_on", "closed_on", "status", "head", "notes"}
-)
-OFFICE_STAFF_FIELDS = frozenset({"office", "user", "role", "since", "until"})
-ACTIVITY_FIELDS = frozenset({"office", "kind", "title", "start", "end", "organization", "participants", "notes"})
+
+
+class OfficeFields(TypedDict, total=False):
+    """The fields `office_create` and `office_update` take (the model checks what is required)."""
+
+    organization: Organization
+    name: str
+    city: str
+    country: str
+    time_zone: str
+    opened_on: dt.date | None
+    closed_on: dt.date | None
+    status: str
+    head: User | None
+    notes: str
+
+
+class OfficeStaffFields(TypedDict, total=False):
+    """The fields `office_staff_create` and `office_staff_update` take."""
+
+    office: RegionalOffice
+    user: User
+    role: str
+    since: dt.date
+    until: dt.date | None
+
+
+class OfficeActivityFields(TypedDict, total=False):
+    """The fields `office_activity_create` and `office_activity_update` take."""
+
+    office: RegionalOffice
+    kind: str
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    organization: Organization | None
+    participants: int
+    notes: str
+
+
+OFFICE_FIELDS = frozenset(OfficeFields.__annotations__)
+OFFICE_STAFF_FIELDS = frozenset(OfficeStaffFields.__annotations__)
+ACTIVITY_FIELDS = frozenset(OfficeActivityFields.__annotations__)
 
 
 # Regional offices, their staff and activities
@@ -92,7 +131,7 @@ def _office_save(office: RegionalOffice) -> RegionalOffice:
 
 
 @transaction.atomic
-def office_create(**fields: Any) -> RegionalOffice:
+def office_create(**fields: Unpack[OfficeFields]) -> RegionalOffice:
     """Create a regional office of a vendor (planned, or open with its opening date)."""
     office = RegionalOffice()
     assign(office, fields, OFFICE_FIELDS)
@@ -100,7 +139,7 @@ def office_create(**fields: Any) -> RegionalOffice:
 
 
 @transaction.atomic
-def office_update(*, office: RegionalOffice, **fields: Any) -> RegionalOffice:
+def office_update(*, office: RegionalOffice, **fields: Unpack[OfficeFields]) -> RegionalOffice:
     """Change an office; a status change follows the life cycle (closing checks the work orders)."""
     assign(office, fields, OFFICE_FIELDS)
     return _office_save(office)
@@ -119,7 +158,7 @@ def office_close(*, office: RegionalOffice, closed_on: dt.date | None = None) ->
 
 
 @transaction.atomic
-def office_staff_create(**fields: Any) -> OfficeStaff:
+def office_staff_create(**fields: Unpack[OfficeStaffFields]) -> OfficeStaff:
     """Add a person to an office's staff for a period."""
     member = OfficeStaff()
     assign(member, fields, OFFICE_STAFF_FIELDS)
@@ -128,7 +167,7 @@ def office_staff_create(**fields: Any) -> OfficeStaff:
 
 
 @transaction.atomic
-def office_staff_update(*, member: OfficeStaff, **fields: Any) -> OfficeStaff:
+def office_staff_update(*, member: OfficeStaff, **fields: Unpack[OfficeStaffFields]) -> OfficeStaff:
     """Change a staff record (e.g. set `until` when someone leaves)."""
     assign(member, fields, OFFICE_STAFF_FIELDS)
     save(member)
@@ -143,7 +182,7 @@ def _activity_check_office(activity: OfficeActivity) -> None:
 
 
 @transaction.atomic
-def office_activity_create(**fields: Any) -> OfficeActivity:
+def office_activity_create(**fields: Unpack[OfficeActivityFields]) -> OfficeActivity:
     """Record a training, workshop, site visit, meeting or support call of an office."""
     activity = OfficeActivity()
     assign(activity, fields, ACTIVITY_FIELDS)
@@ -153,7 +192,7 @@ def office_activity_create(**fields: Any) -> OfficeActivity:
 
 
 @transaction.atomic
-def office_activity_update(*, activity: OfficeActivity, **fields: Any) -> OfficeActivity:
+def office_activity_update(*, activity: OfficeActivity, **fields: Unpack[OfficeActivityFields]) -> OfficeActivity:
     """Change an office activity."""
     assign(activity, fields, ACTIVITY_FIELDS)
     _activity_check_office(activity)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,10 +13,33 @@ from facility.models import (
 )
 from facility.services.common import assign, field_error, save
 
-ORGANIZATION_FIELDS = frozenset(
-    {"name", "short_name", "kind", "country", "identifier_scheme", "identifier", "parent", "notes"}
-)
-SITE_FIELDS = frozenset({"organization", "name", "address", "city", "country", "time_zone"})
+
+class OrganizationFields(TypedDict, total=False):
+    """The fields `organization_create` and `organization_update` take (the model checks what is required)."""
+
+    name: str
+    short_name: str
+    kind: str
+    country: str
+    identifier_scheme: str
+    identifier: str
+    parent: Organization | None
+    notes: str
+
+
+class SiteFields(TypedDict, total=False):
+    """The fields `site_create` and `site_update` take."""
+
+    organization: Organization
+    name: str
+    address: str
+    city: str
+    country: str
+    time_zone: str
+
+
+ORGANIZATION_FIELDS = frozenset(OrganizationFields.__annotations__)
+SITE_FIELDS = frozenset(SiteFields.__annotations__)
 
 
 # Organisations and sites
@@ -36,7 +59,7 @@ def _organization_check_parent(organization: Organization) -> None:
 
 
 @transaction.atomic
-def organization_create(**fields: Any) -> Organization:
+def organization_create(**fields: Unpack[OrganizationFields]) -> Organization:
     """Create an organisation (an office or department is a child organisation)."""
     organization = Organization()
     assign(organization, fields, ORGANIZATION_FIELDS)
@@ -46,7 +69,7 @@ def organization_create(**fields: Any) -> Organization:
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, **fields: Any) -> Organization:
+def organization_update(*, organization: Organization, **fields: Unpack[OrganizationFields]) -> Organization:
     """Change an organisation's fields."""
     assign(organization, fields, ORGANIZATION_FIELDS)
     _organization_check_parent(organization)
@@ -55,7 +78,7 @@ def organization_update(*, organization: Organization, **fields: Any) -> Organiz
 
 
 @transaction.atomic
-def site_create(**fields: Any) -> Site:
+def site_create(**fields: Unpack[SiteFields]) -> Site:
     """Create a site with its IANA time zone."""
     site = Site()
     assign(site, fields, SITE_FIELDS)
@@ -64,7 +87,7 @@ def site_create(**fields: Any) -> Site:
 
 
 @transaction.atomic
-def site_update(*, site: Site, **fields: Any) -> Site:
+def site_update(*, site: Site, **fields: Unpack[SiteFields]) -> Site:
     """Change a site's fields."""
     assign(site, fields, SITE_FIELDS)
     save(site)

@@ -1,24 +1,18 @@
 """Writes and workflows of the procurement app (re-exported from the modules of this package)."""
 
-from procurement.services.documents import document_create, inspect_upload, safe_file_name
-from procurement.services.stages import (
-    amendment_create,
-    award_create,
-    bid_create,
-    bid_update,
+from procurement.services.amendments import amendment_create
+from procurement.services.awards import award_create
+from procurement.services.contracts import (
     contract_create,
     contract_paid,
     contract_sign,
     contract_update,
-    exchange_rate_create,
-    exchange_rate_for,
     milestone_create,
     milestone_update,
-    payment_create,
-    tender_create,
-    tender_item_create,
-    tender_update,
 )
+from procurement.services.documents import document_create, inspect_upload, safe_file_name
+from procurement.services.payments import exchange_rate_create, exchange_rate_for, payment_create
+from procurement.services.tenders import bid_create, bid_update, tender_create, tender_item_create, tender_update
 from procurement.services.workflow import (
     TRANSITIONS,
     allowed_transitions,

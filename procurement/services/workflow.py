@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -67,6 +67,44 @@ PROCESS_FIELDS = (
     "project_name",
     "notes",
 )
+
+
+class ProcessNumbers(TypedDict, total=False):
+    """The Korean process numbers, as the API groups them."""
+
+    plan: str
+    request: str
+    prespec: str
+    notice: str
+    notice_order: str
+    contract: str
+
+
+class ProcessDetails(TypedDict, total=False):
+    """What `process_create` takes besides title, buyer and procuring entity."""
+
+    description: str
+    main_category: str
+    method: str
+    method_details: str
+    foreign_procurement: bool
+    international_tender: bool
+    numbers: ProcessNumbers
+    budget: Money | None
+    fiscal_year: int | None
+    funding_source: str
+    project_name: str
+    notes: str
+
+
+class ProcessFields(ProcessDetails, total=False):
+    """What `process_update` may change (not the status: that is a workflow step)."""
+
+    title: str
+    buyer: Organization
+    procuring_entity: Organization
+
+
 NUMBER_FIELDS = {
     "plan": "plan_number",
     "request": "request_number",
@@ -147,8 +185,8 @@ def _apply_money(fields: dict[str, Any], name: str, prefix: str) -> None:
             fields[f"{prefix}_currency"] = money.currency
 
 
-def _process_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    fields = dict(fields)
+def _process_fields(given: ProcessDetails) -> dict[str, Any]:
+    fields: dict[str, Any] = dict(given)
     for key, column in NUMBER_FIELDS.items():
         if key in (numbers := fields.get("numbers") or {}):
             fields[column] = numbers[key]
@@ -167,7 +205,7 @@ def process_create(
     title: str,
     buyer: Organization,
     procuring_entity: Organization,
-    **fields: Any,
+    **fields: Unpack[ProcessDetails],
 ) -> ContractingProcess:
     """Create a process in `planning`, give it its ocid and publish the planning release."""
     process = ContractingProcess(title=title, buyer=buyer, procuring_entity=procuring_entity)
@@ -183,7 +221,9 @@ def process_create(
 
 
 @transaction.atomic
-def process_update(*, process: ContractingProcess, user: User | None, **fields: Any) -> ContractingProcess:
+def process_update(
+    *, process: ContractingProcess, user: User | None, **fields: Unpack[ProcessFields]
+) -> ContractingProcess:
     """Change the process's own fields (not its status); a closed process is read-only."""
     process = lock_process(process)
     if process.status in TERMINAL:

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from facility.validators import validate_time_zone
+from core.validators import validate_time_zone
 from reports.renderers.csv import Row
 
 ProgressFn = Callable[[int], None]

@@ -19,6 +19,7 @@ from scheduling.models import Backend, CalibrationRecord
 from scheduling.selectors import availability, backend_list
 from scheduling.selectors.availability import MAX_AVAILABILITY_DAYS
 from scheduling.services import backend_create, backend_update
+from scheduling.services.backends import PolicyFields
 
 
 class PolicySerializer(serializers.Serializer[Any]):
@@ -132,9 +133,9 @@ class BackendViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self) -> Any:
         return backend_list()
 
-    def _fields(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def _fields(self, data: dict[str, Any]) -> tuple[dict[str, Any], PolicyFields | None]:
         timing = data.pop("timing", None) or {}
-        policy = data.pop("policy", None)
+        policy: PolicyFields | None = data.pop("policy", None)
         return {**data, **timing}, policy
 
     @extend_schema(request=InputSerializer, responses={201: BackendOutputSerializer})

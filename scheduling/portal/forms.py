@@ -163,7 +163,3 @@ class JobForm(AccessibleFormMixin, forms.Form):
         super().full_clean()
         if self.is_bound:
             self.mark_fields(self.errors)
-
-
-class CancelForm(forms.Form):
-    """Confirmation of a cancellation; nothing to fill in."""

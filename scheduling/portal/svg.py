@@ -117,8 +117,6 @@ def usage_bar_svg(*, granted: Decimal, used: Decimal) -> SafeString:
 
 # --- the week calendar: blocks positioned by their share of the local day (DST-aware) ---
 
-CALENDAR_KINDS = ("free", "mine", "booked", "maintenance", "outage")
-
 
 @dataclass(frozen=True)
 class Interval:

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, IntegerField, Q, QuerySet, Value
 
 from accounts.models import User
 from scheduling.choices import ACTIVE_BOOKING_STATUSES
@@ -87,17 +87,28 @@ def interval_conflicts(
 
     An ongoing outage blocks bookings that start within the next hour.
     """
-    bookings = booking_list_overlapping(backend=backend, starts_at=starts_at, ends_at=ends_at)
+    bookings = Booking.objects.filter(
+        backend=backend, status__in=ACTIVE_BOOKING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
     if exclude_booking is not None:
         bookings = bookings.exclude(pk=exclude_booking)
-    conflicts = [
-        Conflict(b.starts_at, b.ends_at, "booking") for b in bookings.select_related(None).only("starts_at", "ends_at")
-    ]
     windows = MaintenanceWindow.objects.filter(backend=backend, starts_at__lt=ends_at, ends_at__gt=starts_at)
-    conflicts += [Conflict(w.starts_at, w.ends_at, "maintenance") for w in windows.order_by("starts_at")]
     outage_q = Q(ends_at__isnull=False, ends_at__gt=starts_at)
     if starts_at < now + OUTAGE_LOOKAHEAD:
         outage_q |= Q(ends_at__isnull=True)
-    outages = Outage.objects.filter(outage_q, backend=backend, starts_at__lt=ends_at).order_by("starts_at")
-    conflicts += [Conflict(o.starts_at, o.ends_at, "outage") for o in outages]
-    return conflicts
+    outages = Outage.objects.filter(outage_q, backend=backend, starts_at__lt=ends_at)
+
+    def rows(queryset: QuerySet[Any], kind: str, rank: int) -> QuerySet[Any]:
+        annotated: QuerySet[Any] = (
+            queryset.order_by()
+            .annotate(
+                conflict_rank=Value(rank, output_field=IntegerField()),
+                conflict_kind=Value(kind, output_field=CharField()),
+            )
+            .values_list("conflict_rank", "starts_at", "ends_at", "conflict_kind")
+        )
+        return annotated
+
+    # One query (it runs while the backend row is locked): bookings, then maintenance, then outages, each by start.
+    union = rows(bookings, "booking", 0).union(rows(windows, "maintenance", 1), rows(outages, "outage", 2), all=True)
+    return [Conflict(start, end, kind) for _rank, start, end, kind in union.order_by("conflict_rank", "starts_at")]

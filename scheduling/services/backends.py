@@ -2,26 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from facility.choices import EquipmentKind
+from facility.models import Equipment, Site
 from scheduling.models import Backend, BookingPolicy
 from scheduling.services.calibrations import calibration_create_default
 
-POLICY_FIELDS = (
-    "slot_minutes",
-    "min_minutes",
-    "max_minutes",
-    "horizon_days",
-    "free_cancel_hours",
-    "approval_over_minutes",
-    "max_future_bookings",
-)
-TIMING_FIELDS = ("prx_ns", "cz_ns", "readout_ns", "rep_delay_us", "overhead_s")
+
+class PolicyFields(TypedDict, total=False):
+    """The booking rules of a backend (DESIGN.md 3.4)."""
+
+    slot_minutes: int
+    min_minutes: int
+    max_minutes: int
+    horizon_days: int
+    free_cancel_hours: int
+    approval_over_minutes: int | None
+    max_future_bookings: int
+
+
+class BackendDetails(TypedDict, total=False):
+    """What `backend_create` takes besides name, display name, site and equipment (unset: the defaults)."""
+
+    qubits: list[str]
+    couplers: list[list[str]]
+    native_gates: list[str]
+    status: str
+    prx_ns: int
+    cz_ns: int
+    readout_ns: int
+    rep_delay_us: int
+    overhead_s: Decimal
+
+
+class BackendFields(BackendDetails, total=False):
+    """What `backend_update` may change."""
+
+    name: str
+    display_name: str
+    site: Site
+    equipment: Equipment
+
+
+POLICY_FIELDS = frozenset(PolicyFields.__annotations__)
 
 
 def _validate_topology(backend: Backend) -> None:
@@ -52,7 +81,7 @@ def _validate_topology(backend: Backend) -> None:
 
 
 @transaction.atomic
-def backend_save(*, backend: Backend, policy: dict[str, Any] | None = None) -> Backend:
+def backend_save(*, backend: Backend, policy: PolicyFields | None = None) -> Backend:
     """Save a new or changed backend; a new one gets its default policy and the default calibration."""
     creating = backend.pk is None
     _validate_topology(backend)
@@ -73,10 +102,10 @@ def backend_create(
     *,
     name: str,
     display_name: str,
-    site: Any,
-    equipment: Any,
-    policy: dict[str, Any] | None = None,
-    **fields: Any,
+    site: Site,
+    equipment: Equipment,
+    policy: PolicyFields | None = None,
+    **fields: Unpack[BackendDetails],
 ) -> Backend:
     """Create a backend (topology and timing default to the 5-qubit star and DESIGN.md's profile)."""
     backend = Backend(name=name, display_name=display_name, site=site, equipment=equipment)
@@ -87,7 +116,7 @@ def backend_create(
 
 
 @transaction.atomic
-def backend_update(*, backend: Backend, policy: dict[str, Any] | None = None, **fields: Any) -> Backend:
+def backend_update(*, backend: Backend, policy: PolicyFields | None = None, **fields: Unpack[BackendFields]) -> Backend:
     """Change a backend's fields and, optionally, its booking policy."""
     for key, value in fields.items():
         setattr(backend, key, value)
@@ -95,7 +124,7 @@ def backend_update(*, backend: Backend, policy: dict[str, Any] | None = None, **
 
 
 @transaction.atomic
-def booking_policy_update(*, backend: Backend, **fields: Any) -> BookingPolicy:
+def booking_policy_update(*, backend: Backend, **fields: Unpack[PolicyFields]) -> BookingPolicy:
     """Change the booking rules of a backend (applies to bookings made from now on)."""
     policy, _created = BookingPolicy.objects.get_or_create(backend=backend)
     for key, value in fields.items():

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.errors import DomainError
+from core.db import fields_validate
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelReason, MembershipRole
 from scheduling.models import Allocation, Backend, Booking, BookingPolicy, Job, Membership, Project
 from scheduling.selectors.bookings import interval_conflicts
@@ -174,7 +175,8 @@ def booking_create(
     )
     if created_by.is_staff and not needs_approval:
         booking.approved_by, booking.approved_at = created_by, now
-    booking.full_clean()
+    # Every relation was loaded above and every rule checked under the lock; the database enforces the constraints.
+    fields_validate(booking)
     try:
         with transaction.atomic():
             booking.save()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from facility.models import WorkOrder
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelReason
 from scheduling.models import Backend, Booking, MaintenanceWindow, Outage
 from scheduling.selectors.bookings import booking_list_overlapping
@@ -20,6 +21,30 @@ from scheduling.services.notifications import booking_notify_on_commit
 ZERO = Decimal("0")
 # Bookings whose time an outage can take away (and whose charge it credits back).
 CREDITABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+class MaintenanceWindowFields(TypedDict, total=False):
+    """The fields `maintenance_window_create` and `maintenance_window_update` take."""
+
+    backend: Backend
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    kind: str
+    title: str
+    notes: str
+    work_order: WorkOrder | None
+
+
+class OutageFields(TypedDict, total=False):
+    """The fields `outage_create` and `outage_update` take; an end closes the outage."""
+
+    backend: Backend
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime | None
+    severity: str
+    cause: str
+    resolution: str
+    work_order: WorkOrder | None
 
 
 @dataclass
@@ -71,12 +96,16 @@ def maintenance_window_save(
     return MaintenanceResult(window=window, cancelled_bookings=cancelled)
 
 
-def maintenance_window_create(*, by: User | None = None, **fields: Any) -> MaintenanceResult:
-    """Create a window from model field values (`backend, starts_at, ends_at, kind, title, notes, work_order`)."""
+def maintenance_window_create(
+    *, by: User | None = None, **fields: Unpack[MaintenanceWindowFields]
+) -> MaintenanceResult:
+    """Create a maintenance window; the bookings it covers are cancelled (`maintenance_window_save`)."""
     return maintenance_window_save(window=MaintenanceWindow(**fields), by=by)
 
 
-def maintenance_window_update(*, window: MaintenanceWindow, by: User | None = None, **fields: Any) -> MaintenanceResult:
+def maintenance_window_update(
+    *, window: MaintenanceWindow, by: User | None = None, **fields: Unpack[MaintenanceWindowFields]
+) -> MaintenanceResult:
     """Change a window (extending it over bookings cancels them)."""
     for key, value in fields.items():
         setattr(window, key, value)
@@ -129,12 +158,12 @@ def outage_save(*, outage: Outage, now: datetime.datetime | None = None) -> Outa
     return outage
 
 
-def outage_create(**fields: Any) -> Outage:
-    """Record an outage (`backend, starts_at, ends_at?, severity, cause, resolution, work_order`)."""
+def outage_create(**fields: Unpack[OutageFields]) -> Outage:
+    """Record an outage (ongoing while it has no end)."""
     return outage_save(outage=Outage(**fields))
 
 
-def outage_update(*, outage: Outage, **fields: Any) -> Outage:
+def outage_update(*, outage: Outage, **fields: Unpack[OutageFields]) -> Outage:
     """Change an outage; setting its end closes it and credits lost booked time."""
     for key, value in fields.items():
         setattr(outage, key, value)

@@ -11,7 +11,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from config.queue import delay_after_commit
+from core.queue import delay_after_commit
 from scheduling.models import Booking
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +17,35 @@ from scheduling.models import Allocation, Backend, Membership, Project
 from scheduling.selectors.projects import allocation_usage
 
 
-def _set_members(project: Project, members: list[dict[str, Any]]) -> None:
+class MemberFields(TypedDict, total=False):
+    """One member of a project: the user (required) and the role (default `member`)."""
+
+    user: User
+    role: str
+
+
+class ProjectFields(TypedDict, total=False):
+    """What `project_update` may change."""
+
+    code: str
+    title: str
+    institution: Organization
+    pi: User
+    description: str
+    active: bool
+
+
+class AllocationFields(TypedDict, total=False):
+    """What `allocation_update` may change."""
+
+    project: Project
+    backend: Backend
+    hours: Decimal
+    valid_from: datetime.date
+    valid_until: datetime.date
+
+
+def _set_members(project: Project, members: list[MemberFields]) -> None:
     """Make the memberships exactly `members` plus the PI (always role `pi`)."""
     wanted: dict[int, str] = {m["user"].pk: m.get("role", MembershipRole.MEMBER) for m in members}
     wanted[project.pi_id] = MembershipRole.PI
@@ -40,7 +68,7 @@ def project_create(
     pi: User,
     description: str = "",
     active: bool = True,
-    members: list[dict[str, Any]] | None = None,
+    members: list[MemberFields] | None = None,
 ) -> Project:
     """Create a project; the PI becomes a member with role `pi`; `members` is `[{"user", "role"}]`."""
     project = Project(code=code, title=title, institution=institution, pi=pi, description=description, active=active)
@@ -51,14 +79,18 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, members: list[dict[str, Any]] | None = None, **fields: Any) -> Project:
+def project_update(
+    *, project: Project, members: list[MemberFields] | None = None, **fields: Unpack[ProjectFields]
+) -> Project:
     """Change a project's fields; `members`, when given, replaces the membership list (the PI stays)."""
     for key, value in fields.items():
         setattr(project, key, value)
     project.full_clean()
     project.save()
     if members is not None or "pi" in fields:
-        current = [{"user": m.user, "role": m.role} for m in project.memberships.select_related("user")]
+        current: list[MemberFields] = [
+            {"user": m.user, "role": m.role} for m in project.memberships.select_related("user")
+        ]
         _set_members(project, members if members is not None else current)
     return project
 
@@ -88,7 +120,7 @@ def allocation_create(
 
 
 @transaction.atomic
-def allocation_update(*, allocation: Allocation, **fields: Any) -> Allocation:
+def allocation_update(*, allocation: Allocation, **fields: Unpack[AllocationFields]) -> Allocation:
     """Change an allocation; its hours may not drop below what its bookings already hold."""
     for key, value in fields.items():
         setattr(allocation, key, value)

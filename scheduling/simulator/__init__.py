@@ -5,17 +5,10 @@ Pure Python (Qiskit and Qiskit Aer); nothing here imports Django.
 
 from scheduling.simulator.circuits import (
     ALLOWED_OPERATIONS,
-    MAX_CLASSICAL_BITS,
-    MAX_EXPANDED_OPERATIONS,
-    MAX_NATIVE_OPERATIONS,
-    MAX_SOURCE_CHARS,
     SEED_TRANSPILER,
-    CircuitError,
-    CircuitIssue,
     TranspiledCircuit,
     check_circuit,
     circuit_duration_ns,
-    parse_circuit,
     prepare_circuit,
     transpile_circuit,
 )
@@ -42,6 +35,15 @@ from scheduling.simulator.device import (
 from scheduling.simulator.execute import MAX_SEED, MAX_SHOTS, MIN_SHOTS, RunResult, run
 from scheduling.simulator.metering import metered_seconds
 from scheduling.simulator.noise import build_noise_model, depolarizing_parameter
+from scheduling.simulator.parsing import (
+    MAX_CLASSICAL_BITS,
+    MAX_EXPANDED_OPERATIONS,
+    MAX_NATIVE_OPERATIONS,
+    MAX_SOURCE_CHARS,
+    CircuitError,
+    CircuitIssue,
+    parse_circuit,
+)
 
 __all__ = [
     "ALLOWED_OPERATIONS",

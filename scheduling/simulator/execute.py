@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from qiskit_aer import AerSimulator
 
-from scheduling.simulator.circuits import CircuitError, prepare_circuit
+from scheduling.simulator.circuits import prepare_circuit
 from scheduling.simulator.device import Calibration, TimingProfile
 from scheduling.simulator.metering import metered_seconds
 from scheduling.simulator.noise import build_noise_model
+from scheduling.simulator.parsing import CircuitError
 
 MIN_SHOTS = 1
 MAX_SHOTS = 100_000

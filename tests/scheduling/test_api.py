@@ -296,6 +296,19 @@ def test_booking_list_query_count_is_constant(make_client, researcher, backend, 
         assert client.get("/api/v1/bookings/").json()["count"] == 7
 
 
+# A created booking: token, backend and project (the serializer), membership, the backend row locked, the project's
+# future bookings, one query for every conflict, the allocation, and the INSERT in its savepoint (issue 14: no
+# relation-exists or constraint queries while the backend row is locked; the database enforces those).
+BOOKING_CREATE_QUERIES = 13
+
+
+def test_booking_create_query_count_is_pinned(make_client, researcher, backend, project, django_assert_num_queries):
+    client = make_client(researcher)
+    with django_assert_num_queries(BOOKING_CREATE_QUERIES):
+        response = client.post("/api/v1/bookings/", booking_body(backend, project, at(2), at(3)), format="json")
+    assert response.status_code == 201, response.content
+
+
 def test_cancel_endpoint_refund_rules(make_client, researcher, backend, project):
     client = make_client(researcher)
     early = book(backend, project, researcher, at(30), at(31))

@@ -1,4 +1,4 @@
-"""Validators for values the facility app stores as plain strings."""
+"""Validators for values the apps store as plain strings."""
 
 from functools import cache
 from zoneinfo import available_timezones
@@ -18,8 +18,3 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(
             _("“%(value)s” is not an IANA time zone name."), code="invalid_time_zone", params={"value": value}
         )
-
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    """Every IANA time zone, sorted, for forms and the admin."""
-    return [(name, name) for name in sorted(_time_zones())]
