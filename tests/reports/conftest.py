@@ -20,6 +20,13 @@ def seoul(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt
     return dt.datetime(year, month, day, hour, minute, tzinfo=SEOUL)
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test stores report files in a folder of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def backend(db):
     return BackendFactory(name="spark", display_name="IQM Spark")
