@@ -251,6 +251,12 @@ def report_files_render(*, report_id: int) -> bool:
     return True
 
 
+def report_ids_without_files() -> list[int]:
+    """Succeeded reports whose PDF or CSV is not in storage (made before reports stored files, or media lost)."""
+    reports = Report.objects.filter(status=ReportStatus.SUCCEEDED, snapshot__isnull=False).only("pk", "pdf", "csv")
+    return [r.pk for r in reports.order_by("pk").iterator() if not all(map(_is_stored, _stored_files(r).values()))]
+
+
 def report_pdf(*, report: Report) -> bytes:
     """The stored PDF's bytes; for tasks and tools (e-mail, bench): a report without one has it rendered first."""
     if not _is_stored(report.pdf):

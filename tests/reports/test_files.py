@@ -1,7 +1,10 @@
 """Report files are made by the task, not by the download: stored once, served as stored, never rendered on request."""
 
+import io
+
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from reports import services
 from reports.choices import ReportStatus
@@ -155,3 +158,23 @@ def test_rendering_files_of_a_report_that_has_not_succeeded_does_nothing(report,
 
 def test_media_root_is_the_tests_own(media_root):
     assert str(settings.MEDIA_ROOT) == str(media_root)
+
+
+def test_the_command_gives_every_succeeded_report_its_missing_files(done, media_root, week, facility_manager):
+    older = ReportFactory(requester=facility_manager, params={"backend": week["backend"].pk, **PARAMS})
+    services.report_generate(report_id=older.pk)
+    Report.objects.filter(pk=older.pk).update(pdf="", csv="")  # as the old code left it
+    (media_root / done.pdf.name).unlink()  # lost
+    pending = ReportFactory(requester=facility_manager)
+    out = io.StringIO()
+    call_command("render_report_files", stdout=out)
+    assert "2 reports given their files." in out.getvalue()
+    older.refresh_from_db()
+    done.refresh_from_db()
+    assert (media_root / done.pdf.name).exists()
+    assert (media_root / older.pdf.name).exists()
+    assert (media_root / older.csv.name).exists()
+    assert Report.objects.get(pk=pending.pk).pdf.name == ""
+    out = io.StringIO()
+    call_command("render_report_files", stdout=out)
+    assert "0 reports given their files." in out.getvalue()
