@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.test import override_settings
 from django.urls import URLResolver, get_resolver
 
 from reports.choices import ReportStatus
@@ -228,13 +227,15 @@ def _call(world: World, role: str, row: Row) -> Any:
 
 
 @pytest.fixture(scope="module")
-def area_reports(world: World, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def area_reports(world: World, django_db_blocker: Any) -> Iterator[None]:
     """One succeeded report of each kind (generated, files stored) and a report of the procurement officer's own.
 
-    Made inside the world's transaction, so they are rolled back with it; their files go to a folder of the module.
+    Made inside the world's transaction, so they are rolled back with it; their stored files are removed after
+    the module (they live in the test media folder, next to the world's procurement document).
     """
     users = world.users
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), django_db_blocker.unblock():
+    generated = []
+    with django_db_blocker.unblock():
         for name, kind, params, requester in [
             (
                 "report_utilization",
@@ -256,12 +257,16 @@ def area_reports(world: World, django_db_blocker: Any, tmp_path_factory: pytest.
             report.refresh_from_db()
             assert report.status == ReportStatus.SUCCEEDED, report.error
             world.objects[name] = report
+            generated.append(report)
         world.objects["report_po"] = ReportFactory(
             kind="project_usage",
             params={"project": world.project_a.pk, "start": "2026-02-01", "end": "2026-03-01"},
             requester=users["procurement_officer"],
         )
-        yield
+    yield
+    for report in generated:
+        report.pdf.delete(save=False)
+        report.csv.delete(save=False)
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=[row.name for row in MATRIX])
