@@ -144,8 +144,7 @@ class _IgnoreFormatNegotiation(BaseContentNegotiation):
 
 
 class ReportDownloadApi(APIView):
-    """The report as a JSON, CSV or PDF file (the stored files, never rendered here); 409 `report_not_ready` until
-    it has succeeded."""
+    """The report as a JSON, CSV or PDF file, as stored (never rendered here); 409 `report_not_ready` until then."""
 
     content_negotiation_class = _IgnoreFormatNegotiation
 

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.mail import EmailMessage
@@ -39,6 +40,8 @@ STALE_AFTER = dt.timedelta(minutes=30)
 MAX_ATTEMPTS = 3
 # Fault-injection tests only: seconds to sleep between claiming a report and computing it.
 TEST_DELAY_ENV = "QFR_TEST_REPORT_DELAY_S"
+# A download that finds a report's files missing queues their rendering at most once in this many seconds.
+FILES_RENDER_DEBOUNCE_S = 5 * 60
 CONTENT_TYPES = {
     ReportFormat.JSON: "application/json",
     ReportFormat.CSV: "text/csv; charset=utf-8",
@@ -215,7 +218,9 @@ def _files_store(report: Report, files: dict[str, bytes]) -> None:
     """Store the files under the report's fixed names (`report.pdf`/`report.csv` then hold them; not saved).
 
     A file already under that name is a leftover of an earlier run of this report that never finished (only
-    the run holding the claim writes): it is replaced, so running again never leaves a second copy.
+    the run holding the claim writes): it is replaced, so running again never leaves a second copy. Two
+    renderings of an older report's files racing (report_files_render holds no claim; downloads queue it once
+    per few minutes) can at worst leave a recorded file missing, which the next download queues again.
     """
     for fmt, field in _stored_files(report).items():
         filename = report_filename(report, fmt)
@@ -293,11 +298,13 @@ def report_file(*, report: Report, fmt: str) -> ReportFile:
             raise FileNotFoundError(fmt)
         stored = field.storage.open(field.name, "rb")
     except FileNotFoundError:
-        delay_after_commit(
-            "reports.tasks.report_files_render_task",
-            report.pk,
-            refused=f"could not hand the rendering of report {report.pk}'s files to the broker",
-        )
+        # Once per few minutes however often the client asks: each queued rendering would take its seconds again.
+        if cache.add(f"reports:files-render:{report.pk}", 1, timeout=FILES_RENDER_DEBOUNCE_S):
+            delay_after_commit(
+                "reports.tasks.report_files_render_task",
+                report.pk,
+                refused=f"could not hand the rendering of report {report.pk}'s files to the broker",
+            )
         raise DomainError(
             _("The report's files are being prepared: try again in a minute."),
             code="report_not_ready",

@@ -132,7 +132,10 @@ def test_a_report_without_stored_files_gets_them_from_a_task_not_the_request(
     assert (waiting.json()["code"], waiting.json()["status"]) == ("report_not_ready", "succeeded")
     assert stored_files(media_root) == []  # the request rendered nothing
     assert client.get(download(report.pk, "json")).status_code == 200  # the snapshot is there all along
+    with django_capture_on_commit_callbacks(execute=False) as queued_again:
+        assert client.get(download(report.pk, "csv")).status_code == 409
     assert len(queued) == 1
+    assert queued_again == []  # one rendering queued, however often the client asks
     queued[0]()  # the task runs (eagerly here)
     report.refresh_from_db()
     assert stored_files(media_root) == sorted([report.pdf.name, report.csv.name])
