@@ -33,5 +33,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "facility.organization": VIEW,
         "facility.site": VIEW,
         "facility.equipment": VIEW,
+        "reports.report": ("view", "add"),  # office activity reports (reports.access)
     },
 }

@@ -14,6 +14,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from reports.access import report_kinds_requestable, report_visible_q
 from reports.choices import ReportFormat, ReportKind
 from reports.models import Report
 from reports.services import report_kind_clean, report_request
@@ -36,6 +37,15 @@ class ReportRequestForm(forms.ModelForm[Report]):
     class Meta:
         model = Report
         fields = ["kind", "params"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self, "user", None)
+        if isinstance(user, User):  # offer only the kinds of the user's area; clean() checks the parameters too
+            allowed = report_kinds_requestable(user)
+            kind_field = self.fields["kind"]
+            assert isinstance(kind_field, forms.ChoiceField)
+            kind_field.choices = [(k, label) for k, label in ReportKind.choices if k in allowed]
 
     def clean_email_to(self) -> list[str]:
         addresses = [a.strip() for a in (self.cleaned_data.get("email_to") or "").split(",") if a.strip()]
@@ -87,7 +97,10 @@ class ReportAdmin(admin.ModelAdmin[Report]):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
-        return super().get_queryset(request).defer("snapshot")
+        """Only the reports of the user's area, and their own (reports.access), as in the API."""
+        user = request.user
+        assert isinstance(user, User)
+        return super().get_queryset(request).filter(report_visible_q(user)).defer("snapshot")
 
     def get_form(self, request: HttpRequest, obj: Report | None = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

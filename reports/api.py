@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -144,7 +144,7 @@ class _IgnoreFormatNegotiation(BaseContentNegotiation):
 
 
 class ReportDownloadApi(APIView):
-    """The report as a JSON, CSV or PDF file; 409 `report_not_ready` until it has succeeded."""
+    """The report as a JSON, CSV or PDF file, as stored (never rendered here); 409 `report_not_ready` until then."""
 
     content_negotiation_class = _IgnoreFormatNegotiation
 
@@ -160,11 +160,13 @@ class ReportDownloadApi(APIView):
             409: OpenApiResponse(description="report_not_ready, with the report's `status`"),
         },
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> HttpResponse | FileResponse:
         fmt = self.FormatSerializer(data=request.query_params)
         fmt.is_valid(raise_exception=True)
         report = report_get(user=authenticated_user(request), report_id=pk)
         file = report_file(report=report, fmt=fmt.validated_data["format"])
+        if file.stored is not None:  # the file the task stored, streamed as it is
+            return FileResponse(file.stored, as_attachment=True, filename=file.filename, content_type=file.content_type)
         response = HttpResponse(file.content, content_type=file.content_type)
         response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=file.filename) or ""
         return response

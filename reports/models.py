@@ -1,4 +1,4 @@
-"""Report requests: one row per request holds its parameters, progress, snapshot and rendered PDF."""
+"""Report requests: one row per request holds its parameters, progress, snapshot and rendered files."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from reports.choices import ReportKind, ReportStatus
 
 
 def report_pdf_path(report: Report, filename: str) -> str:
+    """Where a report's stored files go (its PDF and CSV alike; the name predates the CSV)."""
     return f"reports/{report.created_at:%Y/%m}/{filename}"
 
 
 class Report(models.Model):
-    """A requested report: the Celery task computes its snapshot once; JSON, CSV and PDF render from it."""
+    """A requested report: the Celery task computes its snapshot once and renders its PDF and CSV files from it."""
 
     kind = models.CharField(_("kind"), max_length=32, choices=ReportKind.choices)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -32,6 +33,7 @@ class Report(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     snapshot = models.JSONField(_("snapshot"), null=True, blank=True)
     pdf = models.FileField(_("PDF"), upload_to=report_pdf_path, blank=True, max_length=300)
+    csv = models.FileField(_("CSV"), upload_to=report_pdf_path, blank=True, max_length=300)
     email_to = models.JSONField(_("e-mail to"), default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)

@@ -6,19 +6,21 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from reports.access import report_visible_q
 from reports.models import Report
 
 
-def user_sees_all_reports(user: User) -> bool:
-    """Staff with the view permission see every report; everyone else only their own."""
-    return user.is_active and user.is_staff and user.has_perm("reports.view_report")
+def report_visible(*, user: User) -> QuerySet[Report]:
+    """Every report the user may see (reports.access): their own and those of the kinds their area covers."""
+    return Report.objects.filter(report_visible_q(user))
 
 
 def report_list(*, user: User, kind: str | None = None, status: str | None = None) -> QuerySet[Report]:
-    """Reports the user may see, newest first, without their (possibly large) snapshots."""
-    reports = Report.objects.select_related("requester").defer("snapshot")
-    if not user_sees_all_reports(user):
-        reports = reports.filter(requester=user)
+    """Reports the user may see, newest first, without their (possibly large) snapshots.
+
+    A `kind` outside the user's area is a filter like any other, not a refusal: it lists their own reports of it.
+    """
+    reports = report_visible(user=user).select_related("requester").defer("snapshot")
     if kind:
         reports = reports.filter(kind=kind)
     if status:
@@ -27,10 +29,8 @@ def report_list(*, user: User, kind: str | None = None, status: str | None = Non
 
 
 def report_get(*, user: User, report_id: int) -> Report:
-    """One report the user may see; 404 for others' reports, as for any object outside the user's reach."""
-    reports = Report.objects.select_related("requester")
-    if not user_sees_all_reports(user):
-        reports = reports.filter(requester=user)
+    """One report the user may see; 404 for a report outside the user's area, as for any object out of reach."""
+    reports = report_visible(user=user).select_related("requester")
     try:
         return reports.get(pk=report_id)
     except Report.DoesNotExist:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -12,11 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Min, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -37,6 +40,8 @@ STALE_AFTER = dt.timedelta(minutes=30)
 MAX_ATTEMPTS = 3
 # Fault-injection tests only: seconds to sleep between claiming a report and computing it.
 TEST_DELAY_ENV = "QFR_TEST_REPORT_DELAY_S"
+# A download that finds a report's files missing queues their rendering at most once in this many seconds.
+FILES_RENDER_DEBOUNCE_S = 5 * 60
 CONTENT_TYPES = {
     ReportFormat.JSON: "application/json",
     ReportFormat.CSV: "text/csv; charset=utf-8",
@@ -66,7 +71,7 @@ def report_request(*, kind: str, params: Any, requester: User | None, email_to: 
     """Validate, check the requester may ask for this report, store a pending row and queue its generation."""
     spec, cleaned = report_kind_clean(kind=kind, params=params)
     if requester is not None and not spec.can_request(requester, cleaned):
-        if kind == ReportKind.PROJECT_USAGE and not requester.is_staff:
+        if kind == ReportKind.PROJECT_USAGE:  # open to the project's members: say why this one is refused
             raise DomainError(_("You are not a member of this project."), code="not_member")
         raise PermissionDenied(_("You may not request this report."))
     report = Report(kind=kind, params=cleaned, requester=requester, email_to=list(email_to or []))
@@ -94,12 +99,13 @@ def _readable(exc: BaseException) -> str:
 
 
 def report_generate(*, report_id: int, redelivered: bool = False) -> bool:
-    """Compute a pending report's snapshot. Idempotent: only the caller that claims the row runs it.
+    """Compute a pending report's snapshot, render and store its files. Idempotent: only the claimer runs it.
 
     Not one transaction: progress must be visible to readers while the computation runs.
     `redelivered`: the broker handed the message back because the worker that held it was lost; that
     delivery takes over a report left running (the lost run can no longer finish it: it ends by a
-    compare-and-set on its own `started_at`). Returns whether this call did the work.
+    compare-and-set on its own `started_at`). The report succeeds only once its PDF and CSV are stored;
+    a rendering that fails fails the report. Returns whether this call did the work.
     """
     started = timezone.now()
     claimable = Q(status=ReportStatus.PENDING)
@@ -111,21 +117,46 @@ def report_generate(*, report_id: int, redelivered: bool = False) -> bool:
     if not claimed:
         return False  # a duplicate message, or a report someone else finished
     _test_delay()
-    report = Report.objects.get(pk=report_id)
+    report = Report.objects.select_related("requester").get(pk=report_id)
     running = Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, started_at=started)
 
     def progress(percent: int) -> None:
         running.update(progress=max(0, min(99, int(percent))))
 
+    def fail(error: str) -> bool:
+        running.update(status=ReportStatus.FAILED, error=error, finished_at=timezone.now())
+        return True
+
     try:
-        snapshot = get_kind(report.kind).compute(report.params, progress)
+        # The computation's own 0-100 takes the first 80 %: rendering the files is the rest.
+        snapshot = get_kind(report.kind).compute(report.params, lambda percent: progress(percent * 80 // 100))
         # Round-trip through JSON now, so that a value JSON cannot hold fails the report, not the save.
         snapshot = json.loads(json.dumps(snapshot))
     except Exception as exc:
         logger.exception("report %s failed", report_id)
-        running.update(status=ReportStatus.FAILED, error=_readable(exc), finished_at=timezone.now())
-        return True
-    updated = running.update(status=ReportStatus.SUCCEEDED, snapshot=snapshot, progress=100, finished_at=timezone.now())
+        return fail(_readable(exc))
+    report.snapshot, report.finished_at = snapshot, timezone.now()
+    try:
+        files = _files_render(report)
+    except Exception as exc:
+        logger.exception("report %s: rendering its files failed", report_id)
+        return fail(_("The report's files could not be rendered: %(error)s") % {"error": _readable(exc)})
+    progress(95)
+    try:
+        _files_store(report, files)
+    except Exception as exc:
+        logger.exception("report %s: storing its files failed", report_id)
+        _files_delete(report)
+        return fail(_("The report's files could not be stored: %(error)s") % {"error": _readable(exc)})
+    updated = running.update(
+        status=ReportStatus.SUCCEEDED,
+        snapshot=snapshot,
+        pdf=report.pdf.name,
+        csv=report.csv.name,
+        progress=100,
+        finished_at=report.finished_at,
+    )
+    # A run that lost its claim leaves the files alone: the run that took over writes the same names.
     if updated and report.email_to:
         report_deliver(report_id=report_id)
     return True
@@ -133,11 +164,19 @@ def report_generate(*, report_id: int, redelivered: bool = False) -> bool:
 
 @dataclass(frozen=True)
 class ReportFile:
-    """A rendering ready to download."""
+    """A download: the stored file (PDF, CSV) opened for reading, or the snapshot's bytes (JSON)."""
 
-    content: bytes
     content_type: str
     filename: str
+    content: bytes | None = None
+    stored: File[bytes] | None = None
+
+    def read(self) -> bytes:
+        """The whole file, the stored one closed afterwards (downloads stream it instead)."""
+        if self.stored is None:
+            return self.content or b""
+        with self.stored:
+            return bytes(self.stored.read())
 
 
 def report_filename(report: Report, fmt: str) -> str:
@@ -161,21 +200,84 @@ def _pdf_context(report: Report) -> dict[str, Any]:
     }
 
 
-def report_pdf(*, report: Report) -> bytes:
-    """The report's PDF: rendered from the snapshot once, then stored and served from storage."""
-    if report.pdf:
-        with report.pdf.open("rb") as stored:
-            return bytes(stored.read())
+def _files_render(report: Report) -> dict[str, bytes]:
+    """The PDF (in the requester's language) and the CSV of the report's snapshot."""
+    assert report.snapshot is not None
+    spec = get_kind(report.kind)
     language = report.requester.language if report.requester else settings.LANGUAGE_CODE
     with translation.override(language):
-        content = render_pdf(get_kind(report.kind).template, _pdf_context(report))
-    report.pdf.save(report_filename(report, "pdf"), ContentFile(content), save=False)
-    Report.objects.filter(pk=report.pk).update(pdf=report.pdf.name)
-    return content
+        pdf = render_pdf(spec.template, _pdf_context(report))
+    return {ReportFormat.PDF: pdf, ReportFormat.CSV: render_csv(spec.tidy_rows(report.snapshot))}
+
+
+def _stored_files(report: Report) -> dict[str, FieldFile]:
+    return {ReportFormat.PDF: report.pdf, ReportFormat.CSV: report.csv}
+
+
+def _files_store(report: Report, files: dict[str, bytes]) -> None:
+    """Store the files under the report's fixed names (`report.pdf`/`report.csv` then hold them; not saved).
+
+    A file already under that name is a leftover of an earlier run of this report that never finished (only
+    the run holding the claim writes): it is replaced, so running again never leaves a second copy. Two
+    renderings of an older report's files racing (report_files_render holds no claim; downloads queue it once
+    per few minutes) can at worst leave a recorded file missing, which the next download queues again.
+    """
+    for fmt, field in _stored_files(report).items():
+        filename = report_filename(report, fmt)
+        name = field.field.generate_filename(report, filename)
+        if field.storage.exists(name):
+            field.storage.delete(name)
+        field.save(filename, ContentFile(files[fmt]), save=False)
+
+
+def _files_delete(report: Report) -> None:
+    """Remove what a failed run stored (best effort: the report fails with its own error either way)."""
+    for field in _stored_files(report).values():
+        if field.name:
+            with contextlib.suppress(OSError):
+                field.storage.delete(field.name)
+
+
+def _is_stored(field: FieldFile) -> bool:
+    return field.name is not None and field.name != "" and field.storage.exists(field.name)
+
+
+def report_files_render(*, report_id: int) -> bool:
+    """Render and store the files of a succeeded report that lacks them (older reports, lost media).
+
+    From the stored snapshot: nothing is computed again, so the numbers are those of the report. Idempotent:
+    a report whose files are all there is left alone. Returns whether files were written.
+    """
+    report = Report.objects.select_related("requester").get(pk=report_id)
+    if not report.is_ready or all(_is_stored(f) for f in _stored_files(report).values()):
+        return False
+    _files_store(report, _files_render(report))
+    Report.objects.filter(pk=report_id).update(pdf=report.pdf.name, csv=report.csv.name)
+    return True
+
+
+def report_ids_without_files() -> list[int]:
+    """Succeeded reports whose PDF or CSV is not in storage (made before reports stored files, or media lost)."""
+    reports = Report.objects.filter(status=ReportStatus.SUCCEEDED, snapshot__isnull=False).only("pk", "pdf", "csv")
+    return [r.pk for r in reports.order_by("pk").iterator() if not all(map(_is_stored, _stored_files(r).values()))]
+
+
+def report_pdf(*, report: Report) -> bytes:
+    """The stored PDF's bytes; for tasks and tools (e-mail, bench): a report without one has it rendered first."""
+    if not _is_stored(report.pdf):
+        report_files_render(report_id=report.pk)
+        report.refresh_from_db(fields=["pdf", "csv"])
+    with report.pdf.open("rb") as stored:
+        return bytes(stored.read())
 
 
 def report_file(*, report: Report, fmt: str) -> ReportFile:
-    """The report in `fmt` (json, csv, pdf); `report_not_ready` until it has succeeded."""
+    """The report in `fmt` (json, csv, pdf), never rendered here; `report_not_ready` until it can be served.
+
+    PDF and CSV are the files the task stored. A succeeded report without them (made before reports stored
+    their files, or whose media was lost) queues their rendering and answers `report_not_ready` meanwhile:
+    a web request never spends the seconds a PDF takes.
+    """
     if not report.is_ready:
         raise DomainError(
             _("The report is not ready: it is %(status)s.") % {"status": report.get_status_display()},
@@ -185,14 +287,31 @@ def report_file(*, report: Report, fmt: str) -> ReportFile:
     assert report.snapshot is not None
     if fmt == ReportFormat.JSON:
         content = json.dumps(report.snapshot, ensure_ascii=False, indent=2).encode("utf-8")
-    elif fmt == ReportFormat.CSV:
-        content = render_csv(get_kind(report.kind).tidy_rows(report.snapshot))
-    elif fmt == ReportFormat.PDF:
-        content = report_pdf(report=report)
-    else:
+        return ReportFile(
+            content_type=CONTENT_TYPES[ReportFormat.JSON], filename=report_filename(report, fmt), content=content
+        )
+    if fmt not in (ReportFormat.CSV, ReportFormat.PDF):
         raise ValidationError({"format": [_("Choose json, csv or pdf.")]})
+    field = _stored_files(report)[fmt]
+    try:
+        if not field.name:
+            raise FileNotFoundError(fmt)
+        stored = field.storage.open(field.name, "rb")
+    except FileNotFoundError:
+        # Once per few minutes however often the client asks: each queued rendering would take its seconds again.
+        if cache.add(f"reports:files-render:{report.pk}", 1, timeout=FILES_RENDER_DEBOUNCE_S):
+            delay_after_commit(
+                "reports.tasks.report_files_render_task",
+                report.pk,
+                refused=f"could not hand the rendering of report {report.pk}'s files to the broker",
+            )
+        raise DomainError(
+            _("The report's files are being prepared: try again in a minute."),
+            code="report_not_ready",
+            status=report.status,
+        ) from None
     return ReportFile(
-        content=content, content_type=CONTENT_TYPES[ReportFormat(fmt)], filename=report_filename(report, fmt)
+        content_type=CONTENT_TYPES[ReportFormat(fmt)], filename=report_filename(report, fmt), stored=stored
     )
 
 

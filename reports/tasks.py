@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from reports.services import job_days_seal, report_generate, report_request_monthly, report_requeue_stale
+from reports.services import (
+    job_days_seal,
+    report_files_render,
+    report_generate,
+    report_request_monthly,
+    report_requeue_stale,
+)
 
 
 @shared_task(
@@ -15,6 +21,12 @@ def report_generate_task(self: Task, report_id: int) -> None:  # type: ignore[ty
     # The broker marks a message it hands back after losing its worker: that delivery may take over the run.
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     report_generate(report_id=report_id, redelivered=redelivered)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def report_files_render_task(report_id: int) -> None:
+    """Render and store the files of a succeeded report that lacks them (a no-op once they are there)."""
+    report_files_render(report_id=report_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.validators import validate_time_zone
+from reports.access import report_kinds_requestable
 from reports.renderers.csv import Row
 
 ProgressFn = Callable[[int], None]
@@ -45,8 +46,8 @@ class ReportKindBase:
         raise NotImplementedError
 
     def can_request(self, user: User, params: dict[str, Any]) -> bool:
-        """Staff with the permission to request reports; kinds open to researchers override this."""
-        return user.is_active and user.is_staff and user.has_perm("reports.add_report")
+        """Staff whose area covers the kind (reports.access); kinds open to researchers override this."""
+        return self.kind in report_kinds_requestable(user)
 
     def compute(self, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
         raise NotImplementedError

@@ -15,7 +15,9 @@ Rules encoded here:
   Office staff see no procurement; Office staff may not create equipment or work orders;
 - staff without the scheduling view permissions (Procurement officers, Office staff) see only their own
   projects' bookings, projects and allocations, like researchers;
-- users: listing needs the user view permission, creating users the add permission (superuser only here).
+- users: listing needs the user view permission, creating users the add permission (superuser only here);
+- reports are data of their area (reports.access): own reports, plus every report of a kind the staff user's area
+  covers; others' reports 404, requesting a kind outside the area 403; lists also pin how many rows each role sees.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ import pytest
 from django.db import transaction
 from django.urls import URLResolver, get_resolver
 
+from reports.choices import ReportStatus
+from reports.services import report_generate, report_request
 from tests.hardening.api_world import ROLES, World, world  # noqa: F401  (fixture)
+from tests.reports.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +51,7 @@ class Row:
     url: str  # `{booking_a}` etc. are replaced by the primary key of that world object
     expect: tuple[int, int, int, int, int, int, int]
     body: dict[str, Any] | None = None
+    counts: tuple[int | None, ...] | None = None  # lists: the `count` each role is answered, in ROLES order
 
 
 # fmt: off
@@ -165,11 +171,35 @@ MATRIX: list[Row] = [
     Row("exchange rates list",     "get",   f"{V}/procurement/exchange-rates/", (401, 403, 403, 403, 200, 403, 200)),
     Row("exchange rates create",   "post",  f"{V}/procurement/exchange-rates/", (401, 403, 403, 403, 400, 403, 400), {}),
     Row("exchange rate detail",    "get",   f"{V}/procurement/exchange-rates/{{rate}}/", (401, 403, 403, 403, 200, 403, 200)),
-    # reports: researchers see their own; staff with the report view permission see all
-    Row("reports list",            "get",   f"{V}/reports/",                 (401, 200, 200, 200, 200, 200, 200)),
+    # reports (reports.access): everyone sees their own; staff also every report of a kind their area covers
+    # (utilization, project usage: Facility managers; procurement summary: Procurement officers; office activity:
+    # Office staff and Facility managers, who hold every facility permission); others' reports 404; requesting a
+    # kind outside the area 403. The reports: A and B (project usage, pending, by researchers A and B), one
+    # succeeded report of each kind (project usage of A requested by the facility manager, the others scheduled),
+    # and the procurement officer's own project usage report (pending), outside their area.
+    Row("reports list",            "get",   f"{V}/reports/",                 (401, 200, 200, 200, 200, 200, 200), counts=(None, 1, 1, 6, 2, 1, 7)),
+    Row("reports list utilization", "get",  f"{V}/reports/?kind=utilization", (401, 200, 200, 200, 200, 200, 200), counts=(None, 0, 0, 1, 0, 0, 1)),
+    Row("reports list project usage", "get", f"{V}/reports/?kind=project_usage", (401, 200, 200, 200, 200, 200, 200), counts=(None, 1, 1, 4, 1, 0, 4)),
+    Row("reports list procurement", "get",  f"{V}/reports/?kind=procurement_summary", (401, 200, 200, 200, 200, 200, 200), counts=(None, 0, 0, 0, 1, 0, 1)),
+    Row("reports list office",     "get",   f"{V}/reports/?kind=office_activity", (401, 200, 200, 200, 200, 200, 200), counts=(None, 0, 0, 1, 0, 1, 1)),
+    Row("reports list succeeded",  "get",   f"{V}/reports/?status=succeeded", (401, 200, 200, 200, 200, 200, 200), counts=(None, 0, 0, 3, 1, 1, 4)),
     Row("reports create",          "post",  f"{V}/reports/",                 (401, 400, 400, 400, 400, 400, 400), {}),
-    Row("report A detail",         "get",   f"{V}/reports/{{report_a}}/",    (401, 200, 404, 200, 200, 404, 200)),
-    Row("report A download",       "get",   f"{V}/reports/{{report_a}}/download/", (401, 409, 404, 409, 409, 404, 409)),
+    Row("reports create utilization", "post", f"{V}/reports/",               (401, 403, 403, 202, 403, 403, 202), {"kind": "utilization", "params": {"backend": "spark", "start": "2026-02-01", "end": "2026-03-01"}}),
+    Row("reports create project usage A", "post", f"{V}/reports/",           (401, 202, 403, 202, 403, 403, 202), {"kind": "project_usage", "params": {"project": "PRJ-A", "start": "2026-02-01", "end": "2026-03-01"}}),
+    Row("reports create procurement", "post", f"{V}/reports/",               (401, 403, 403, 403, 202, 403, 202), {"kind": "procurement_summary", "params": {}}),
+    Row("reports create office",   "post",  f"{V}/reports/",                 (401, 403, 403, 202, 403, 202, 202), {"kind": "office_activity", "params": {"start": "2026-01-01", "end": "2026-04-01"}}),
+    Row("report A detail",         "get",   f"{V}/reports/{{report_a}}/",    (401, 200, 404, 200, 404, 404, 200)),
+    Row("report A download",       "get",   f"{V}/reports/{{report_a}}/download/", (401, 409, 404, 409, 404, 404, 409)),
+    Row("report utilization detail", "get", f"{V}/reports/{{report_utilization}}/", (401, 404, 404, 200, 404, 404, 200)),
+    Row("report utilization pdf",  "get",   f"{V}/reports/{{report_utilization}}/download/?format=pdf", (401, 404, 404, 200, 404, 404, 200)),
+    Row("report usage detail",     "get",   f"{V}/reports/{{report_usage}}/", (401, 404, 404, 200, 404, 404, 200)),
+    Row("report usage csv",        "get",   f"{V}/reports/{{report_usage}}/download/?format=csv", (401, 404, 404, 200, 404, 404, 200)),
+    Row("report procurement detail", "get", f"{V}/reports/{{report_procurement}}/", (401, 404, 404, 404, 200, 404, 200)),
+    Row("report procurement pdf",  "get",   f"{V}/reports/{{report_procurement}}/download/?format=pdf", (401, 404, 404, 404, 200, 404, 200)),
+    Row("report office detail",    "get",   f"{V}/reports/{{report_office}}/", (401, 404, 404, 200, 404, 200, 200)),
+    Row("report office json",      "get",   f"{V}/reports/{{report_office}}/download/?format=json", (401, 404, 404, 200, 404, 200, 200)),
+    Row("report of PO detail",     "get",   f"{V}/reports/{{report_po}}/",   (401, 404, 404, 200, 200, 404, 200)),
+    Row("report of PO download",   "get",   f"{V}/reports/{{report_po}}/download/", (401, 404, 404, 409, 409, 404, 409)),
 ]
 # fmt: on
 
@@ -196,14 +226,59 @@ def _call(world: World, role: str, row: Row) -> Any:
     return response
 
 
+@pytest.fixture(scope="module")
+def area_reports(world: World, django_db_blocker: Any) -> Iterator[None]:
+    """One succeeded report of each kind (generated, files stored) and a report of the procurement officer's own.
+
+    Made inside the world's transaction, so they are rolled back with it; their stored files are removed after
+    the module (they live in the test media folder, next to the world's procurement document).
+    """
+    users = world.users
+    generated = []
+    with django_db_blocker.unblock():
+        for name, kind, params, requester in [
+            (
+                "report_utilization",
+                "utilization",
+                {"backend": "spark", "start": "2026-02-23", "end": "2026-03-02"},
+                None,
+            ),
+            (
+                "report_usage",
+                "project_usage",
+                {"project": "PRJ-A", "start": "2026-02-01", "end": "2026-03-01"},
+                users["facility_manager"],
+            ),
+            ("report_procurement", "procurement_summary", {}, None),
+            ("report_office", "office_activity", {"start": "2026-01-01", "end": "2026-04-01"}, None),
+        ]:
+            report = report_request(kind=kind, params=params, requester=requester)
+            report_generate(report_id=report.pk)
+            report.refresh_from_db()
+            assert report.status == ReportStatus.SUCCEEDED, report.error
+            world.objects[name] = report
+            generated.append(report)
+        world.objects["report_po"] = ReportFactory(
+            kind="project_usage",
+            params={"project": world.project_a.pk, "start": "2026-02-01", "end": "2026-03-01"},
+            requester=users["procurement_officer"],
+        )
+    yield
+    for report in generated:
+        report.pdf.delete(save=False)
+        report.csv.delete(save=False)
+
+
 @pytest.mark.parametrize("row", MATRIX, ids=[row.name for row in MATRIX])
-def test_permission_matrix(world: World, row: Row) -> None:
+def test_permission_matrix(world: World, area_reports: None, row: Row) -> None:
     mismatches = []
-    for role, expected in zip(ROLES, row.expect, strict=True):
+    for i, (role, expected) in enumerate(zip(ROLES, row.expect, strict=True)):
         response = _call(world, role, row)
         if response.status_code != expected:
             body = getattr(response, "data", None)
             mismatches.append(f"{role}: expected {expected}, got {response.status_code} {str(body)[:160]}")
+        elif row.counts is not None and row.counts[i] is not None and response.json()["count"] != row.counts[i]:
+            mismatches.append(f"{role}: expected {row.counts[i]} rows, got {response.json()['count']}")
     assert not mismatches, f"{row.method.upper()} {row.url}\n" + "\n".join(mismatches)
 
 

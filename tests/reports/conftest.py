@@ -2,6 +2,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 
 from scheduling.choices import BookingStatus, JobStatus
 from tests.reports.factories import (
@@ -18,6 +19,14 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 def seoul(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=SEOUL)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test stores report files in a folder of its own, and starts with an empty cache (downloads use it)."""
+    cache.clear()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

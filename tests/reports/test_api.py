@@ -52,6 +52,7 @@ def test_a_report_is_polled_then_downloaded(week, fm_client, django_capture_on_c
     assert response["Content-Disposition"] == (
         f'attachment; filename="utilization-spark-2026-03-02-2026-03-09-{report_id}.csv"'
     )
+    assert b"".join(response.streaming_content).startswith("\ufeffsection,dimension".encode())
     response = fm_client.get(download(report_id, "json"))
     assert response["Content-Type"] == "application/json"
     assert response.json() == body["data"]

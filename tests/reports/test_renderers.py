@@ -2,7 +2,6 @@ import csv
 import io
 import shutil
 import subprocess
-from unittest import mock
 
 import pytest
 
@@ -39,7 +38,7 @@ def test_csv_is_one_tidy_table_in_hours_and_percent(done_report):
     file = services.report_file(report=done_report, fmt=ReportFormat.CSV)
     assert file.content_type == "text/csv; charset=utf-8"
     assert file.filename == f"utilization-spark-2026-03-02-2026-03-09-{done_report.pk}.csv"
-    rows = read_csv(file.content)
+    rows = read_csv(file.read())
     assert list(rows[0]) == ["section", "dimension", "key", "metric", "value", "unit"]
     totals = {r["metric"]: r for r in rows if r["section"] == "totals"}
     assert (totals["booked_hours"]["value"], totals["booked_hours"]["unit"]) == ("18.00", "h")
@@ -63,7 +62,7 @@ def test_null_ratios_are_empty_cells_in_csv(backend, facility_manager):
     )
     services.report_generate(report_id=report.pk)
     report.refresh_from_db()
-    rows = read_csv(services.report_file(report=report, fmt="csv").content)
+    rows = read_csv(services.report_file(report=report, fmt="csv").read())
     efficiency = next(r for r in rows if r["section"] == "totals" and r["metric"] == "booking_efficiency")
     assert efficiency["value"] == ""
 
@@ -73,27 +72,29 @@ def test_json_download_is_the_snapshot(done_report):
 
     file = services.report_file(report=done_report, fmt="json")
     assert file.content_type == "application/json"
-    assert json.loads(file.content) == done_report.snapshot
+    assert json.loads(file.read()) == done_report.snapshot
 
 
-def test_pdf_renders_once_with_korean_text_and_is_stored(done_report, tmp_path):
-    file = services.report_file(report=done_report, fmt="pdf")
-    assert file.content.startswith(b"%PDF")
-    done_report.refresh_from_db()
-    assert done_report.pdf.name.endswith(".pdf")
-    with mock.patch("reports.services.render_pdf") as render:
-        again = services.report_file(report=done_report, fmt="pdf")
-    render.assert_not_called()
-    assert again.content == file.content
+def test_the_task_stores_the_pdf_with_korean_text_and_the_download_reads_it(done_report, tmp_path):
+    assert done_report.pdf.name == f"reports/{done_report.created_at:%Y/%m}/{file_name(done_report, 'pdf')}"
+    with done_report.pdf.open("rb") as stored:
+        stored_bytes = stored.read()
+    content = services.report_file(report=done_report, fmt="pdf").read()
+    assert content == stored_bytes
+    assert content.startswith(b"%PDF")
     if shutil.which("pdftotext"):
         path = tmp_path / "report.pdf"
-        path.write_bytes(file.content)
+        path.write_bytes(content)
         text = subprocess.run(  # noqa: S603 - a fixed tool on a file this test wrote
             [shutil.which("pdftotext") or "pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "충북대" in text
         assert "period = unplanned down + planned down + booked + idle" in text
         assert "Definitions" in text
+
+
+def file_name(report, fmt):
+    return f"utilization-spark-2026-03-02-2026-03-09-{report.pk}.{fmt}"
 
 
 def test_charts_are_svg_and_break_lines_on_missing_values():
