@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.selectors import institution_queryset, user_list
 from accounts.services import user_create, user_rotate_calendar_secret
 from config.api import authenticated_user
+from core.permissions import StaffModelPermissions
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
@@ -99,21 +100,6 @@ class UserMeApi(APIView):
         return Response(self.OutputSerializer(user, context={"request": request}).data)
 
 
-class UserModelPermissions(permissions.DjangoModelPermissions):
-    """Staff with the user model permissions: `view` to list, `add` to create (DESIGN.md section 5)."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
-    }
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_staff and super().has_permission(request, view))
-
-
 class CalendarSecretRotateApi(APIView):
     """Give the signed-in user a new secret calendar URL; the old one stops working at once."""
 
@@ -126,7 +112,7 @@ class CalendarSecretRotateApi(APIView):
 class UserListCreateApi(ListAPIView[User]):
     """Staff with the user permissions: list and create users."""
 
-    permission_classes = [UserModelPermissions]
+    permission_classes = [StaffModelPermissions]
     serializer_class = UserOutputSerializer
 
     class InputSerializer(serializers.Serializer[Any]):

@@ -9,12 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import authenticated_user
+from core.permissions import StaffModelPermissions
 from procurement import selectors, services
 from procurement import serializers as s
 from procurement.models import OcdsRelease
@@ -29,27 +29,10 @@ ERROR_BODY = inline_serializer(
 )
 
 
-class ProcurementPermission(DjangoModelPermissions):
-    """Staff with the model's permission; reads need `view` (DRF's default lets any GET through)."""
-
-    perms_map = {
-        **DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
-        "PATCH": ["%(app_label)s.change_%(model_name)s"],
-    }
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.user and request.user.is_authenticated and not request.user.is_staff:
-            return False
-        return super().has_permission(request, view)
-
-
 class ProcurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """List and retrieve through a selector; writes call one service each. No delete: nothing is hard-deleted."""
 
-    permission_classes = [ProcurementPermission]
+    permission_classes = [StaffModelPermissions]
     http_method_names = ["get", "post", "patch", "head", "options"]
     output_serializer: type[serializers.Serializer] = serializers.Serializer
 
@@ -295,7 +278,7 @@ class DocumentViewSet(ProcurementViewSet):
 class OcdsReleasePackageApi(APIView):
     """The OCDS release package of every process."""
 
-    permission_classes = [ProcurementPermission]
+    permission_classes = [StaffModelPermissions]
     queryset = OcdsRelease.objects.all()
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
@@ -306,7 +289,7 @@ class OcdsReleasePackageApi(APIView):
 class OcdsRecordPackageApi(APIView):
     """The OCDS record package: one record per process with its releases and the compiled release."""
 
-    permission_classes = [ProcurementPermission]
+    permission_classes = [StaffModelPermissions]
     queryset = OcdsRelease.objects.all()
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})

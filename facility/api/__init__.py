@@ -1,6 +1,6 @@
 """REST endpoints of the facility app (staff with model permissions; researchers get 403)."""
 
-from facility.api.base import ServiceViewSet, StaffModelPermissions
+from facility.api.base import ServiceViewSet
 from facility.api.equipment import EquipmentViewSet, WorkOrderViewSet
 from facility.api.offices import OfficeActivityViewSet, OfficeViewSet
 from facility.api.organizations import OrganizationViewSet, SiteViewSet
@@ -12,6 +12,5 @@ __all__ = [
     "OrganizationViewSet",
     "ServiceViewSet",
     "SiteViewSet",
-    "StaffModelPermissions",
     "WorkOrderViewSet",
 ]

@@ -1,4 +1,4 @@
-"""Shared pieces of the facility API: the permission class and the service-backed viewset."""
+"""Shared pieces of the facility API: the service-backed viewset."""
 
 from __future__ import annotations
 
@@ -6,34 +6,11 @@ from typing import Any
 
 from django.db.models import Model
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-
-class StaffModelPermissions(permissions.DjangoModelPermissions):
-    """Staff only, with the model permission of the request: view to read, add/change to write.
-
-    A view's `action_permissions` maps custom actions (acknowledge, close, ...) to the permission they need.
-    """
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
-    }
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated and user.is_staff):
-            return False
-        needed = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        if needed:
-            opts = self._queryset(view).model._meta
-            return bool(user.has_perm(f"{opts.app_label}.{needed}_{opts.model_name}"))
-        return super().has_permission(request, view)
-
+from core.permissions import StaffModelPermissions
 
 DOMAIN_ERROR = OpenApiResponse(description='Domain rule refused the step: `{"detail", "code", ...}`')
 

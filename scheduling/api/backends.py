@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import AwareDateTimeField, authenticated_user
+from core.permissions import AuthenticatedReadStaffWrite
 from facility.models import Equipment, Site
-from scheduling.api.common import StaffWriteAuthenticatedRead, UtcDateTimeField
+from scheduling.api.common import UtcDateTimeField
 from scheduling.choices import BackendStatus
 from scheduling.models import Backend, CalibrationRecord
 from scheduling.selectors import availability, backend_list
@@ -100,7 +101,7 @@ class BackendOutputSerializer(serializers.ModelSerializer[Backend]):
 class BackendViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Backend]):
     """Backends: read for every signed-in user; create and change for staff."""
 
-    permission_classes = [StaffWriteAuthenticatedRead]
+    permission_classes = [AuthenticatedReadStaffWrite]
     serializer_class = BackendOutputSerializer
     filterset_fields = ["site", "status"]
 

@@ -14,7 +14,8 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from config.api import AwareDateTimeField, UtcIsoDateTimeFilter, authenticated_user
-from scheduling.api.common import HoursField, IsStaffApprover, UtcDateTimeField
+from core.permissions import StaffModelPermissions
+from scheduling.api.common import HoursField, UtcDateTimeField
 from scheduling.choices import BookingStatus, CancelReason
 from scheduling.models import Backend, Booking, Project
 from scheduling.selectors import booking_list_for_user
@@ -107,6 +108,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Bookings: researchers see and make their projects' bookings; staff see all and approve."""
 
     permission_classes = [permissions.IsAuthenticated]
+    # Approving and rejecting is for staff who may change bookings (the permission of `StaffModelPermissions`).
+    action_permissions = {"approve": "change", "reject": "change"}
     serializer_class = BookingOutputSerializer
     filterset_class = BookingFilter
 
@@ -179,14 +182,14 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(booking_cancel_preview(booking=self.get_object()).as_dict())
 
     @extend_schema(request=None, responses={200: BookingOutputSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsStaffApprover])
+    @action(detail=True, methods=["post"], permission_classes=[StaffModelPermissions])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Staff: confirm a pending booking."""
         booking = booking_approve(booking=self.get_object(), by=authenticated_user(request))
         return Response(BookingOutputSerializer(booking).data)
 
     @extend_schema(request=None, responses={200: BookingOutputSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsStaffApprover])
+    @action(detail=True, methods=["post"], permission_classes=[StaffModelPermissions])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """Staff: refuse a pending booking (refunded)."""
         booking = booking_reject(booking=self.get_object(), by=authenticated_user(request))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from rest_framework import permissions, serializers
-from rest_framework.request import Request
-from rest_framework.views import APIView
+from rest_framework import serializers
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -25,22 +23,3 @@ class HoursField(serializers.DecimalField):
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(**kwargs)
-
-
-class StaffWriteAuthenticatedRead(permissions.DjangoModelPermissions):
-    """Reads for every signed-in user; writes need the model permission (staff groups)."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": [],
-        "HEAD": [],
-        "OPTIONS": [],
-    }
-
-
-class IsStaffApprover(permissions.BasePermission):
-    """Staff who may change bookings (approve or reject them)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_staff and user.has_perm("scheduling.change_booking"))

@@ -10,9 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import AwareDateTimeField, authenticated_user
+from core.permissions import AuthenticatedReadStaffWrite
 from facility.models import WorkOrder
 from scheduling.api.backends import CalibrationOutputSerializer
-from scheduling.api.common import StaffWriteAuthenticatedRead, UtcDateTimeField
+from scheduling.api.common import UtcDateTimeField
 from scheduling.choices import MaintenanceKind, OutageSeverity
 from scheduling.models import Backend, CalibrationRecord, MaintenanceWindow, Outage
 from scheduling.selectors import calibration_list, maintenance_window_list, outage_list
@@ -55,7 +56,7 @@ class MaintenanceWindowViewSet(
 ):
     """Planned downtime; saving one cancels the bookings it covers and lists them."""
 
-    permission_classes = [StaffWriteAuthenticatedRead]
+    permission_classes = [AuthenticatedReadStaffWrite]
     serializer_class = MaintenanceWindowOutputSerializer
     filterset_fields = ["backend", "kind"]
 
@@ -108,7 +109,7 @@ class OutageOutputSerializer(serializers.ModelSerializer[Outage]):
 class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Outage]):
     """Unplanned downtime; setting `end` closes it and credits the booked time it took."""
 
-    permission_classes = [StaffWriteAuthenticatedRead]
+    permission_classes = [AuthenticatedReadStaffWrite]
     serializer_class = OutageOutputSerializer
     filterset_fields = ["backend", "severity"]
 
@@ -145,7 +146,7 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class CalibrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CalibrationRecord]):
     """Calibration records, validated against the backend's qubits and couplers."""
 
-    permission_classes = [StaffWriteAuthenticatedRead]
+    permission_classes = [AuthenticatedReadStaffWrite]
     serializer_class = CalibrationOutputSerializer
     filterset_fields = ["backend"]
 

@@ -11,8 +11,9 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from config.api import authenticated_user
+from core.permissions import AuthenticatedReadStaffWrite
 from facility.models import Organization
-from scheduling.api.common import HoursField, StaffWriteAuthenticatedRead
+from scheduling.api.common import HoursField
 from scheduling.choices import MembershipRole
 from scheduling.models import Allocation, Backend, Membership, Project
 from scheduling.selectors import allocation_list_for_user, allocation_usage, project_list_for_user
@@ -36,7 +37,7 @@ class ProjectOutputSerializer(serializers.ModelSerializer[Project]):
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Project]):
     """Projects: researchers see those they belong to; staff see and change all."""
 
-    permission_classes = [StaffWriteAuthenticatedRead]
+    permission_classes = [AuthenticatedReadStaffWrite]
     serializer_class = ProjectOutputSerializer
     filterset_fields = ["institution", "active"]
 
@@ -92,7 +93,7 @@ class AllocationOutputSerializer(serializers.ModelSerializer[Allocation]):
 class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Allocation]):
     """Allocations with `charged_hours` and `remaining_hours` computed from the bookings."""
 
-    permission_classes = [StaffWriteAuthenticatedRead]
+    permission_classes = [AuthenticatedReadStaffWrite]
     serializer_class = AllocationOutputSerializer
     filterset_fields = ["project", "backend"]
 
