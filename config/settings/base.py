@@ -330,6 +330,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # Qiskit logs every transpiler pass at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("qiskit", "qiskit_aer", "stevedore")},
+    # Qiskit logs every transpiler pass at INFO; axes announces itself at INFO in every process.
+    "loggers": {name: {"level": "WARNING"} for name in ("qiskit", "qiskit_aer", "stevedore", "axes.apps")},
 }
