@@ -148,7 +148,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         # JSON only: the document upload takes multipart (its own parser_classes); anything else answers 415.
-        "rest_framework.parsers.JSONParser",
+        "config.parsers.StrictJSONParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.StandardPagination",
     "PAGE_SIZE": 50,

@@ -17,7 +17,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from scheduling.simulator import MAX_SOURCE_CHARS
-from tests.hardening.api_world import PDF_BYTES, World, db_snapshot, world  # noqa: F401  (fixture)
+from tests.hardening.api_world import (  # noqa: F401  (`world` is a fixture)
+    PDF_BYTES,
+    Operation,
+    World,
+    api_schema,
+    body_with,
+    db_snapshot,
+    string_fields,
+    world,
+    write_operations_with_body,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -246,6 +256,15 @@ CASES: list[Case] = [
     Case("request body over the upload limit", RA, "post", f"{V}/bookings/", raw=b'{"purpose": "' + b"x" * (27 * MB) + b'"}', statuses=(413,), says="too large"),
     Case("bookings: multipart body", RA, "post", f"{V}/bookings/", multipart=document("a.pdf", PDF_BYTES), statuses=(415,), says="unsupported media type"),
     Case("bookings: form-encoded body", RA, "post", f"{V}/bookings/", raw=b"backend=1&project=2", content_type="application/x-www-form-urlencoded", statuses=(415,), says="unsupported media type"),
+    # lone surrogates and absurd nesting in bodies the schema does not describe field by field (every field of every
+    # write endpoint is tried below, from the schema)
+    Case("reports: lone surrogate in params", RA, "post", f"{V}/reports/", lambda w: usage_report(w, time_zone="\ud800"), says="surrogate"),
+    Case("reports: lone surrogate in a params key", RA, "post", f"{V}/reports/", lambda w: {"kind": "project_usage", "params": {"\udfff": 1}}, says="surrogate"),
+    Case("jobs: lone surrogate in a batch circuit", RA, "post", f"{V}/jobs/", lambda w: {**job(w), "qasm": None, "circuits": [{"qasm": BELL, "name": "a\ud800b"}]}, says="surrogate"),
+    Case("bookings: lone low surrogate after a pair", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="\U0001f600\udc00"), says="surrogate"),
+    Case("reports: params nested 1 000 deep", RA, "post", f"{V}/reports/", raw=b'{"kind": "utilization", "params": ' + b"[" * 1000 + b"]" * 1000 + b"}", says="nested"),
+    Case("bookings: body nested 100 000 deep", RA, "post", f"{V}/bookings/", raw=b"[" * 100_000 + b"]" * 100_000, says="nested"),
+    Case("bookings: objects nested 1 000 deep", RA, "post", f"{V}/bookings/", raw=b'{"a": ' * 1000 + b"1" + b"}" * 1000, says="nested"),
 ]
 # fmt: on
 
@@ -338,3 +357,106 @@ def test_a_plain_upload_name_in_a_raw_multipart_body_is_accepted(world: World) -
     body, content_type = raw_multipart(fields, "passwd.pdf", PDF_BYTES)
     response = client.generic("POST", f"{V}/procurement/documents/", body, content_type=content_type)
     assert response.status_code == 201, response.json()
+
+
+# --- Every write endpoint, from the schema: lone surrogates and absurd nesting ----------------------------------------
+# A lone surrogate (`"\ud800"`) in a string field used to be echoed into the error message, which could then not be
+# encoded (a 500), and JSON nested 1 000 deep raised RecursionError. The JSON parser refuses both with a 400 before
+# any serializer sees them. The operations and their string fields come from the OpenAPI schema, so a new endpoint
+# or field is tried without a change here. The superuser sends them, so that no permission check answers first.
+
+WRITE_OPERATIONS = write_operations_with_body()
+SURROGATE_CASES = [(operation, path) for operation in WRITE_OPERATIONS for path in string_fields(operation)]
+SURROGATE_IDS = [f"{operation.label} {'.'.join(map(str, path))}" for operation, path in SURROGATE_CASES]
+
+
+def _refused_by_the_parser(w: World, operation: Operation, raw: bytes, says: str) -> None:
+    before = db_snapshot()
+    response = w.client(ROOT).generic(operation.method.upper(), operation.url(w), raw, content_type="application/json")
+    text = response.content.decode(errors="replace")[:300]
+    assert response["Content-Type"] == "application/json", text
+    body = response.json()
+    if "application/json" in operation.body_types:
+        assert response.status_code == 400, text
+        assert body["code"] == "parse_error", text
+        assert says in body["detail"], text
+    else:  # the document upload takes multipart only
+        assert response.status_code == 415, text
+    assert db_snapshot() == before
+
+
+def test_the_schema_driven_cases_cover_every_write_endpoint() -> None:
+    """Nothing is left out silently: every write operation with a body has string fields to try (the count of
+    field/endpoint pairs only grows with the API)."""
+    assert len(WRITE_OPERATIONS) >= 58
+    assert {operation for operation, _ in SURROGATE_CASES} == set(WRITE_OPERATIONS)
+    assert len(SURROGATE_CASES) >= 300
+
+
+@pytest.mark.parametrize(("operation", "field"), SURROGATE_CASES, ids=SURROGATE_IDS)
+def test_a_lone_surrogate_in_any_string_field_answers_400(world: World, operation: Operation, field: tuple) -> None:
+    raw = json.dumps(body_with(field, "\ud800")).encode()  # ensure_ascii: the surrogate travels as `\ud800`
+    assert b"\\ud800" in raw
+    _refused_by_the_parser(world, operation, raw, "lone surrogate (\\ud800)")
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize("operation", WRITE_OPERATIONS, ids=[operation.label for operation in WRITE_OPERATIONS])
+def test_json_nested_absurdly_deep_answers_400(world: World, operation: Operation, depth: int) -> None:
+    name = str(string_fields(operation)[0][0]).encode()
+    raw = b'{"' + name + b'": ' + b"[" * depth + b"]" * depth + b"}"
+    _refused_by_the_parser(world, operation, raw, "nested more than 32 levels")
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(32, False), (33, True)])
+def test_the_nesting_limit_is_32_levels(world: World, depth: int, refused: bool) -> None:
+    """32 levels reach the serializer (which wants an object here); 33 are refused by the parser."""
+    raw = b"[" * depth + b"]" * depth
+    response = world.client(RA).post(f"{V}/bookings/", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert ("nested more than 32 levels" in json.dumps(response.json())) is refused, response.json()
+
+
+def test_a_valid_surrogate_pair_is_text_and_accepted(world: World) -> None:
+    """An escaped pair (`\ud83d\ude00`) is one character, not a lone surrogate: it is stored as sent."""
+    body = {**booking(world), "purpose": "\U0001f600 calibration run"}
+    response = world.client(RA).post(f"{V}/bookings/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["purpose"] == "\U0001f600 calibration run"
+
+
+GET_OPERATIONS = [
+    Operation("get", path, spec)
+    for path, item in api_schema()["paths"].items()
+    for method, spec in item.items()
+    if method == "get" and any(p["in"] == "query" for p in spec.get("parameters", []))
+]
+
+
+@pytest.mark.parametrize("operation", GET_OPERATIONS, ids=[operation.label for operation in GET_OPERATIONS])
+def test_a_lone_surrogate_percent_encoded_in_the_query_never_fails(world: World, operation: Operation) -> None:
+    """`%ED%A0%80` is a surrogate encoded as UTF-8, which no UTF-8 decoder accepts: Django decodes it to U+FFFD, so
+    no surrogate reaches the code through a query; every filter and parameter still answers without a 500."""
+    names = [p["name"] for p in operation.spec["parameters"] if p["in"] == "query"]
+    query = "&".join(f"{name}=%ED%A0%80" for name in names)
+    response = world.client(ROOT).get(f"{operation.url(world)}?{query}")
+    assert response.status_code < 500, response.content[:300]
+    if response.status_code >= 400:
+        assert response["Content-Type"] == "application/json"
+    assert "\ud800" not in response.content.decode("utf-8", errors="surrogatepass")
+
+
+def test_surrogate_bytes_in_an_upload_form_field_are_never_stored(world: World, tmp_path: Any) -> None:
+    """Multipart fields are bytes: a surrogate's UTF-8 bytes (ED A0 80) are not UTF-8, and decode to U+FFFD."""
+    from django.test import override_settings
+
+    fields = {k: v for k, v in document("a.pdf", PDF_BYTES)(world).items() if k not in {"file", "title"}}
+    raw, content_type = raw_multipart(fields, "a.pdf", PDF_BYTES)
+    title = b'--qfr-boundary-7d1c\r\nContent-Disposition: form-data; name="title"\r\n\r\nT\xed\xa0\x80\r\n'
+    with override_settings(MEDIA_ROOT=tmp_path):
+        response = world.client(PO).generic(
+            "POST", f"{V}/procurement/documents/", title + raw, content_type=content_type
+        )
+    assert response.status_code in (201, 400), response.content[:300]
+    if response.status_code == 201:
+        assert response.json()["title"] == "T\ufffd\ufffd\ufffd"
