@@ -72,13 +72,13 @@ def upload_request_limit() -> int:
 
 
 def _too_large(length: int | None, limit: int, multipart: bool) -> JsonResponse:
-    what = "an upload request (a file plus its form fields)" if multipart else "a request body"
-    size = "more than that" if length is None else f"{length} bytes"
-    error = DomainError(
-        _("The request is too large: %(size)s, and %(what)s may have at most %(limit)s bytes.")
-        % {"size": size, "what": what, "limit": limit},
-        code="request_too_large",
-    )
+    what = _("an upload request (a file plus its form fields)") if multipart else _("a request body")
+    rule = _("%(what)s may have at most %(limit)s bytes") % {"what": what, "limit": limit}
+    if length is None:  # no Content-Length: more than the limit arrived
+        detail = _("The request is too large: %(rule)s.") % {"rule": rule}
+    else:
+        detail = _("The request is too large: %(size)s bytes, and %(rule)s.") % {"size": length, "rule": rule}
+    error = DomainError(detail, code="request_too_large")
     return JsonResponse(error.as_dict(), status=error.status_code)
 
 
