@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -82,7 +83,9 @@ def validation_error_body(exc: DjangoValidationError) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain errors become `{"detail", "code", ...}`; Django validation errors become DRF-shaped 400s."""
+    """Domain errors become `{"detail", "code", ...}`; Django validation errors become DRF-shaped 400s; Django's
+    request limits (form fields over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields or files) answer 413 or 400 JSON
+    instead of its HTML 400 page."""
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
@@ -92,6 +95,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"detail": "This record is referenced by others and cannot be deleted.", "code": "protected"},
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, RequestDataTooBig):  # the form fields of a multipart request over 1 MiB
+        exc = DomainError(str(exc) or "The request's form fields are too large.", code="request_too_large")
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response({"detail": str(exc), "code": exceptions.ParseError.default_code}, status=400)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, Http404):  # get_object_or_404: answer DRF's NotFound, so the body carries its `code`

@@ -21,6 +21,7 @@ ERROR_STATUS: dict[str, int] = {
     "report_not_ready": 409,
     "broker_unavailable": 503,
     "office_has_open_work_orders": 409,
+    "request_too_large": 413,
 }
 
 

@@ -32,6 +32,7 @@ _FRAMEWORK_CODES: dict[int, tuple[str, ...]] = {
     403: ("permission_denied",),
     404: ("not_found",),
     409: ("protected",),  # a delete refused because other records reference the row (config.api)
+    415: ("unsupported_media_type",),
     429: ("throttled",),
     503: ("database_unavailable",),  # config.middleware
 }
@@ -42,6 +43,9 @@ _DESCRIPTIONS: dict[int, str] = {
     403: "The user may not use this resource (`permission_denied`), or is not a member of the project (`not_member`).",
     404: "No such object, or one outside the user's projects; or a page number past the last page.",
     409: 'A domain rule refused the request: `{"detail", "code", ...}`.',
+    413: "The request is too large (`request_too_large`): a body over 1 MiB, or an uploaded file over 25 MB. "
+    "Checked before the body is read, for every request.",
+    415: "The body's Content-Type is not one this operation takes (JSON; multipart for a document upload).",
     429: "Too many requests; `Retry-After` says when to try again.",
     503: "A service the request needs is unavailable; `Retry-After` says when to try again.",
 }
@@ -51,6 +55,8 @@ _COMPONENTS: dict[int, str] = {
     403: "ForbiddenError",
     404: "NotFoundError",
     409: "ConflictError",
+    413: "RequestTooLargeError",
+    415: "UnsupportedMediaTypeError",
     429: "ThrottledError",
     503: "UnavailableError",
 }
@@ -154,7 +160,8 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[i
     parameters = operation.get("parameters", [])
     authenticated = any(requirement for requirement in operation.get("security", [{"auth": []}]))
     query = {p["name"] for p in parameters if p.get("in") == "query"}
-    statuses = [429, 503]
+    # Every request's size is checked before anything else (config.middleware), whatever its method.
+    statuses = [413, 429, 503]
     if "requestBody" in operation or query - _PAGINATION_PARAMETERS:
         statuses.append(400)
     if authenticated:
@@ -163,6 +170,8 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[i
         statuses.append(404)
     if method in _UNSAFE_METHODS and authenticated:
         statuses.append(409)
+    if method in _UNSAFE_METHODS:  # a body of another type than the operation takes (config.middleware, DRF)
+        statuses.append(415)
     return sorted(statuses)
 
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import authenticated_user
+from config.parsers import StrictMultiPartParser
 from core.permissions import StaffModelPermissions
 from procurement import selectors, services
 from procurement import serializers as s
@@ -249,6 +250,7 @@ class ExchangeRateViewSet(ProcurementViewSet):
 
 class DocumentViewSet(ProcurementViewSet):
     output_serializer = s.DocumentOutputSerializer
+    parser_classes = [StrictMultiPartParser]  # the one endpoint that takes an upload (API.md); no JSON
     filterset_fields = ["process", "stage", "document_type"]
     http_method_names = ["get", "post", "head", "options"]
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,8 +137,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 26 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request size (DESIGN.md 5, API.md `request_too_large`), bounded before a body is read (config.middleware): a
+# body that is not an upload (JSON; Django's own form fields too) at most 1 MiB, so exactly 1 048 576 bytes pass;
+# an uploaded file at most 25 MB (MiB, as every size here), a multipart request that plus 1 MiB of form fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads are spooled to a temporary file
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -158,9 +162,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "config.parsers.StrictMultiPartParser",
+        # JSON only: the document upload takes multipart (its own parser_classes); anything else answers 415.
+        "config.parsers.StrictJSONParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.StandardPagination",
     "PAGE_SIZE": 50,

@@ -11,6 +11,7 @@ superuser. Every API object exists once for project A and, where it matters, onc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -246,3 +247,135 @@ def db_snapshot() -> dict[str, tuple[int, str]]:
             payload = json.dumps(rows, cls=DjangoJSONEncoder, sort_keys=True, default=str)
             result[model._meta.label] = (len(rows), hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest())
     return result
+
+
+# --- The API's operations, from its OpenAPI schema -------------------------------------------------------------------
+# Suites that try something on every endpoint enumerate them here, so that a new endpoint is covered without a
+# change to the suite.
+
+# Which objects of the data set a path's `{id}` stands for, by the collection name in the path.
+PATH_OBJECTS: dict[str, tuple[str, ...]] = {
+    "organizations": ("organization", "vendor"),
+    "sites": ("site",),
+    "offices": ("office",),
+    "office-activities": ("activity",),
+    "equipment": ("equipment",),
+    "work-orders": ("work_order",),
+    "backends": ("backend",),
+    "maintenance-windows": ("window",),
+    "outages": ("outage",),
+    "calibrations": ("calibration",),
+    "projects": ("project_a", "project_b"),
+    "allocations": ("allocation_a", "allocation_b"),
+    "bookings": ("booking_a", "booking_b"),
+    "jobs": ("job_a", "job_b"),
+    "reports": ("report_a", "report_b"),
+    "processes": ("process",),
+    "tenders": ("tender",),
+    "bids": ("bid",),
+    "awards": ("award",),
+    "contracts": ("contract",),
+    "milestones": ("milestone",),
+    "amendments": ("amendment",),
+    "payments": ("payment",),
+    "documents": ("document",),
+    "exchange-rates": ("rate",),
+}
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the schema: `POST /api/v1/bookings/` and what its request body is."""
+
+    method: str
+    path: str
+    spec: dict[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    @property
+    def body_types(self) -> list[str]:
+        return list(self.spec.get("requestBody", {}).get("content", {}))
+
+    def url(self, world: World) -> str:
+        """The path with each `{parameter}` replaced by the id of a data-set object of its collection."""
+        segments = self.path.split("/")
+        for index, segment in enumerate(segments):
+            if segment.startswith("{"):
+                collection = segments[index - 1]
+                segments[index] = str(world.objects[PATH_OBJECTS[collection][0]].pk)
+        return "/".join(segments)
+
+
+@functools.cache
+def api_schema() -> dict[str, Any]:
+    """The OpenAPI schema the API serves (generated once per process)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema: dict[str, Any] = SchemaGenerator().get_schema(request=None, public=True)
+    return schema
+
+
+def write_operations_with_body() -> list[Operation]:
+    """Every write operation whose request has a body in the schema."""
+    return [
+        Operation(method, path, spec)
+        for path, item in api_schema()["paths"].items()
+        for method, spec in item.items()
+        if method in WRITE_METHODS and "requestBody" in spec
+    ]
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = api_schema()["components"]["schemas"][name]
+    for combined in ("allOf", "oneOf", "anyOf"):
+        if schema.get(combined):
+            return _resolve(schema[combined][0])
+    return schema
+
+
+def string_fields(operation: Operation) -> list[tuple[str | int, ...]]:
+    """The path (`("items", 0, "description")`) of every string in the operation's request body schema."""
+    content = operation.spec["requestBody"]["content"]
+    media = content.get("application/json") or next(iter(content.values()))
+    found: list[tuple[str | int, ...]] = []
+    stack: list[tuple[dict[str, Any], tuple[str | int, ...], int]] = [(media["schema"], (), 0)]
+    while stack:
+        raw, path, depth = stack.pop()
+        schema = _resolve(raw)
+        kind = schema.get("type")
+        if kind == "string" or (kind is None and "enum" in schema and path):
+            found.append(path)
+        elif depth < 6 and (kind == "object" or "properties" in schema):
+            stack.extend((sub, (*path, name), depth + 1) for name, sub in schema.get("properties", {}).items())
+        elif depth < 6 and kind == "array" and "items" in schema:
+            stack.append((schema["items"], (*path, 0), depth + 1))
+    return sorted(found, key=str)
+
+
+def body_with(path: tuple[str | int, ...], value: Any) -> Any:
+    """The smallest JSON document holding `value` at `path` (`("items", 0, "title")` -> `{"items": [{"title": v}]}`)."""
+    for part in reversed(path):
+        value = [value] if isinstance(part, int) else {part: value}
+    return value
+
+
+def body_with_all(paths: list[tuple[str | int, ...]], value: Any) -> Any:
+    """One JSON document holding `value` at every path (`body_with` merged)."""
+    merged: Any = None
+    for path in paths:
+        merged = _merge(merged, body_with(path, value))
+    return {} if merged is None else merged
+
+
+def _merge(left: Any, right: Any) -> Any:
+    if isinstance(left, dict) and isinstance(right, dict):
+        return {**left, **{key: _merge(left.get(key), item) for key, item in right.items()}}
+    if isinstance(left, list) and isinstance(right, list):
+        return [_merge(left[0], right[0])]
+    return right

@@ -17,13 +17,24 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from scheduling.simulator import MAX_SOURCE_CHARS
-from tests.hardening.api_world import PDF_BYTES, World, db_snapshot, world  # noqa: F401  (fixture)
+from tests.hardening.api_world import (  # noqa: F401  (`world` is a fixture)
+    PDF_BYTES,
+    Operation,
+    World,
+    api_schema,
+    body_with,
+    db_snapshot,
+    string_fields,
+    world,
+    write_operations_with_body,
+)
 
 pytestmark = pytest.mark.django_db
 
 V = "/api/v1"
 MB = 1024 * 1024
 HUGE = 10**30
+LONG = MB - 1024  # a long string that still fits a JSON body of 1 MiB (API.md)
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 BELL = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n'
 HEADER = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\n'
@@ -218,12 +229,14 @@ CASES: list[Case] = [
     Case("utilization: time zone with path", FM, "post", f"{V}/reports/", lambda w: utilization(w, time_zone="../../etc/localtime")),
     Case("bookings: offset +25:00", RA, "post", f"{V}/bookings/", lambda w: booking(w, start="2026-03-03T01:00:00+25:00")),
     # very long strings
-    Case("bookings: 1 MB purpose", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="x" * MB)),
-    Case("jobs: 1 MB name", RA, "post", f"{V}/jobs/", lambda w: job(w, name="x" * MB)),
-    Case("windows: 1 MB title", FM, "post", f"{V}/maintenance-windows/", lambda w: window(w, title="x" * MB)),
-    Case("users: 1 MB username", ROOT, "post", f"{V}/users/", {"username": "x" * MB, "email": "long@example.org", "password": "pw-correct-horse-42"}),
-    Case("processes: 1 MB title", PO, "post", f"{V}/procurement/processes/", lambda w: {"title": "x" * MB, "buyer": w.process.buyer_id, "procuring_entity": w.process.procuring_entity_id}),
-    Case("processes: transition to 1 MB status", PO, "post", f"{V}/procurement/processes/{{process}}/transition/", {"to": "x" * MB}),
+    Case("bookings: 1 MB purpose", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="x" * LONG)),
+    Case("jobs: 1 MB name", RA, "post", f"{V}/jobs/", lambda w: job(w, name="x" * LONG)),
+    Case("windows: 1 MB title", FM, "post", f"{V}/maintenance-windows/", lambda w: window(w, title="x" * LONG)),
+    Case("users: 1 MB username", ROOT, "post", f"{V}/users/", {"username": "x" * LONG, "email": "long@example.org", "password": "pw-correct-horse-42"}),
+    Case("processes: 1 MB title", PO, "post", f"{V}/procurement/processes/", lambda w: {"title": "x" * LONG, "buyer": w.process.buyer_id, "procuring_entity": w.process.procuring_entity_id}),
+    Case("processes: transition to 1 MB status", PO, "post", f"{V}/procurement/processes/{{process}}/transition/", {"to": "x" * LONG}),
+    Case("bookings: purpose over the 1 MiB body limit", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="x" * MB), statuses=(413,), says="too large"),
+    Case("token: anonymous body over 1 MiB", "anonymous", "post", f"{V}/auth/token/", {"username": "x" * MB, "password": "p"}, statuses=(413,), says="too large"),
     Case("bookings: NUL character in purpose", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="a\x00b")),
     # QASM
     Case("jobs: QASM over the size limit", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm=BELL + "//" + "x" * MAX_SOURCE_CHARS), says="200000"),
@@ -234,13 +247,24 @@ CASES: list[Case] = [
     Case("jobs: deeply nested QASM 3 expression", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm="OPENQASM 3.0;\nqubit[1] q;\nbit[1] c;\nrx(" + "(" * 20_000 + "0.1" + ")" * 20_000 + ") q[0];\nc[0] = measure q[0];\n"), says="nested"),
     Case("jobs: empty QASM", RA, "post", f"{V}/jobs/", lambda w: job(w, qasm="")),
     # uploads
-    Case("documents: over 25 MB", PO, "post", f"{V}/procurement/documents/", multipart=document("big.pdf", PDF_BYTES + b"0" * (25 * MB)), statuses=(400, 413), says="25 MB"),
+    Case("documents: over 25 MB", PO, "post", f"{V}/procurement/documents/", multipart=document("big.pdf", PDF_BYTES + b"0" * (25 * MB)), statuses=(413,), says="25 MB"),
     Case("documents: empty file", PO, "post", f"{V}/procurement/documents/", multipart=document("empty.pdf", b""), says="empty"),
     Case("documents: PNG bytes named .pdf", PO, "post", f"{V}/procurement/documents/", multipart=document("scan.pdf", PNG_BYTES), says="does not match"),
     Case("documents: executable", PO, "post", f"{V}/procurement/documents/", multipart=document("setup.exe", b"MZ\x90\x00"), says="not accepted"),
     Case("documents: no extension", PO, "post", f"{V}/procurement/documents/", multipart=document("README", b"hello"), says="not accepted"),
-    Case("documents: JSON instead of a file", PO, "post", f"{V}/procurement/documents/", lambda w: {"process": w.process.pk, "stage": "contract", "document_type": "contractSigned", "title": "T", "file": "JVBERi0xLjQ="}),
-    Case("request body over the upload limit", RA, "post", f"{V}/bookings/", raw=b'{"purpose": "' + b"x" * (27 * MB) + b'"}', statuses=(400, 413)),
+    Case("documents: JSON instead of a file", PO, "post", f"{V}/procurement/documents/", lambda w: {"process": w.process.pk, "stage": "contract", "document_type": "contractSigned", "title": "T", "file": "JVBERi0xLjQ="}, statuses=(415,), says="unsupported media type"),
+    Case("request body over the upload limit", RA, "post", f"{V}/bookings/", raw=b'{"purpose": "' + b"x" * (27 * MB) + b'"}', statuses=(413,), says="too large"),
+    Case("bookings: multipart body", RA, "post", f"{V}/bookings/", multipart=document("a.pdf", PDF_BYTES), statuses=(415,), says="unsupported media type"),
+    Case("bookings: form-encoded body", RA, "post", f"{V}/bookings/", raw=b"backend=1&project=2", content_type="application/x-www-form-urlencoded", statuses=(415,), says="unsupported media type"),
+    # lone surrogates and absurd nesting in bodies the schema does not describe field by field (every field of every
+    # write endpoint is tried below, from the schema)
+    Case("reports: lone surrogate in params", RA, "post", f"{V}/reports/", lambda w: usage_report(w, time_zone="\ud800"), says="surrogate"),
+    Case("reports: lone surrogate in a params key", RA, "post", f"{V}/reports/", lambda w: {"kind": "project_usage", "params": {"\udfff": 1}}, says="surrogate"),
+    Case("jobs: lone surrogate in a batch circuit", RA, "post", f"{V}/jobs/", lambda w: {**job(w), "qasm": None, "circuits": [{"qasm": BELL, "name": "a\ud800b"}]}, says="surrogate"),
+    Case("bookings: lone low surrogate after a pair", RA, "post", f"{V}/bookings/", lambda w: booking(w, purpose="\U0001f600\udc00"), says="surrogate"),
+    Case("reports: params nested 1 000 deep", RA, "post", f"{V}/reports/", raw=b'{"kind": "utilization", "params": ' + b"[" * 1000 + b"]" * 1000 + b"}", says="nested"),
+    Case("bookings: body nested 100 000 deep", RA, "post", f"{V}/bookings/", raw=b"[" * 100_000 + b"]" * 100_000, says="nested"),
+    Case("bookings: objects nested 1 000 deep", RA, "post", f"{V}/bookings/", raw=b'{"a": ' * 1000 + b"1" + b"}" * 1000, says="nested"),
 ]
 # fmt: on
 
@@ -333,3 +357,106 @@ def test_a_plain_upload_name_in_a_raw_multipart_body_is_accepted(world: World) -
     body, content_type = raw_multipart(fields, "passwd.pdf", PDF_BYTES)
     response = client.generic("POST", f"{V}/procurement/documents/", body, content_type=content_type)
     assert response.status_code == 201, response.json()
+
+
+# --- Every write endpoint, from the schema: lone surrogates and absurd nesting ----------------------------------------
+# A lone surrogate (`"\ud800"`) in a string field used to be echoed into the error message, which could then not be
+# encoded (a 500), and JSON nested 1 000 deep raised RecursionError. The JSON parser refuses both with a 400 before
+# any serializer sees them. The operations and their string fields come from the OpenAPI schema, so a new endpoint
+# or field is tried without a change here. The superuser sends them, so that no permission check answers first.
+
+WRITE_OPERATIONS = write_operations_with_body()
+SURROGATE_CASES = [(operation, path) for operation in WRITE_OPERATIONS for path in string_fields(operation)]
+SURROGATE_IDS = [f"{operation.label} {'.'.join(map(str, path))}" for operation, path in SURROGATE_CASES]
+
+
+def _refused_by_the_parser(w: World, operation: Operation, raw: bytes, says: str) -> None:
+    before = db_snapshot()
+    response = w.client(ROOT).generic(operation.method.upper(), operation.url(w), raw, content_type="application/json")
+    text = response.content.decode(errors="replace")[:300]
+    assert response["Content-Type"] == "application/json", text
+    body = response.json()
+    if "application/json" in operation.body_types:
+        assert response.status_code == 400, text
+        assert body["code"] == "parse_error", text
+        assert says in body["detail"], text
+    else:  # the document upload takes multipart only
+        assert response.status_code == 415, text
+    assert db_snapshot() == before
+
+
+def test_the_schema_driven_cases_cover_every_write_endpoint() -> None:
+    """Nothing is left out silently: every write operation with a body has string fields to try (the count of
+    field/endpoint pairs only grows with the API)."""
+    assert len(WRITE_OPERATIONS) >= 58
+    assert {operation for operation, _ in SURROGATE_CASES} == set(WRITE_OPERATIONS)
+    assert len(SURROGATE_CASES) >= 300
+
+
+@pytest.mark.parametrize(("operation", "field"), SURROGATE_CASES, ids=SURROGATE_IDS)
+def test_a_lone_surrogate_in_any_string_field_answers_400(world: World, operation: Operation, field: tuple) -> None:
+    raw = json.dumps(body_with(field, "\ud800")).encode()  # ensure_ascii: the surrogate travels as `\ud800`
+    assert b"\\ud800" in raw
+    _refused_by_the_parser(world, operation, raw, "lone surrogate (\\ud800)")
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize("operation", WRITE_OPERATIONS, ids=[operation.label for operation in WRITE_OPERATIONS])
+def test_json_nested_absurdly_deep_answers_400(world: World, operation: Operation, depth: int) -> None:
+    name = str(string_fields(operation)[0][0]).encode()
+    raw = b'{"' + name + b'": ' + b"[" * depth + b"]" * depth + b"}"
+    _refused_by_the_parser(world, operation, raw, "nested more than 32 levels")
+
+
+@pytest.mark.parametrize(("depth", "refused"), [(32, False), (33, True)])
+def test_the_nesting_limit_is_32_levels(world: World, depth: int, refused: bool) -> None:
+    """32 levels reach the serializer (which wants an object here); 33 are refused by the parser."""
+    raw = b"[" * depth + b"]" * depth
+    response = world.client(RA).post(f"{V}/bookings/", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert ("nested more than 32 levels" in json.dumps(response.json())) is refused, response.json()
+
+
+def test_a_valid_surrogate_pair_is_text_and_accepted(world: World) -> None:
+    """An escaped pair (`\ud83d\ude00`) is one character, not a lone surrogate: it is stored as sent."""
+    body = {**booking(world), "purpose": "\U0001f600 calibration run"}
+    response = world.client(RA).post(f"{V}/bookings/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["purpose"] == "\U0001f600 calibration run"
+
+
+GET_OPERATIONS = [
+    Operation("get", path, spec)
+    for path, item in api_schema()["paths"].items()
+    for method, spec in item.items()
+    if method == "get" and any(p["in"] == "query" for p in spec.get("parameters", []))
+]
+
+
+@pytest.mark.parametrize("operation", GET_OPERATIONS, ids=[operation.label for operation in GET_OPERATIONS])
+def test_a_lone_surrogate_percent_encoded_in_the_query_never_fails(world: World, operation: Operation) -> None:
+    """`%ED%A0%80` is a surrogate encoded as UTF-8, which no UTF-8 decoder accepts: Django decodes it to U+FFFD, so
+    no surrogate reaches the code through a query; every filter and parameter still answers without a 500."""
+    names = [p["name"] for p in operation.spec["parameters"] if p["in"] == "query"]
+    query = "&".join(f"{name}=%ED%A0%80" for name in names)
+    response = world.client(ROOT).get(f"{operation.url(world)}?{query}")
+    assert response.status_code < 500, response.content[:300]
+    if response.status_code >= 400:
+        assert response["Content-Type"] == "application/json"
+    assert "\ud800" not in response.content.decode("utf-8", errors="surrogatepass")
+
+
+def test_surrogate_bytes_in_an_upload_form_field_are_never_stored(world: World, tmp_path: Any) -> None:
+    """Multipart fields are bytes: a surrogate's UTF-8 bytes (ED A0 80) are not UTF-8, and decode to U+FFFD."""
+    from django.test import override_settings
+
+    fields = {k: v for k, v in document("a.pdf", PDF_BYTES)(world).items() if k not in {"file", "title"}}
+    raw, content_type = raw_multipart(fields, "a.pdf", PDF_BYTES)
+    title = b'--qfr-boundary-7d1c\r\nContent-Disposition: form-data; name="title"\r\n\r\nT\xed\xa0\x80\r\n'
+    with override_settings(MEDIA_ROOT=tmp_path):
+        response = world.client(PO).generic(
+            "POST", f"{V}/procurement/documents/", title + raw, content_type=content_type
+        )
+    assert response.status_code in (201, 400), response.content[:300]
+    if response.status_code == 201:
+        assert response.json()["title"] == "T\ufffd\ufffd\ufffd"

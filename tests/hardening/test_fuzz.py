@@ -11,6 +11,7 @@ so that requests reach the rules behind the 404s and 400s, not only the lookups.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -31,7 +32,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.hardening.api_world import World, world  # noqa: F401  (the module-scoped data set fixture)
+from tests.hardening.api_world import (  # noqa: F401  (`world` is the module-scoped data set fixture)
+    PATH_OBJECTS,
+    Operation,
+    World,
+    api_schema,
+    body_with_all,
+    db_snapshot,
+    string_fields,
+    world,
+)
 
 # By hand, `QFR_FUZZ_EXAMPLES=60` explores deeper and `QFR_FUZZ_MODE=negative` sends invalid data instead (every
 # answer must then be a documented 4xx); CI keeps the defaults.
@@ -87,35 +97,6 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 # Not fuzzed, with the reason. Keep this empty unless an operation truly cannot be exercised here.
 SKIPPED: dict[str, str] = {}
 
-
-# Which objects of the data set a path's `{id}` stands for, by the collection name in the path.
-PATH_OBJECTS: dict[str, tuple[str, ...]] = {
-    "organizations": ("organization", "vendor"),
-    "sites": ("site",),
-    "offices": ("office",),
-    "office-activities": ("activity",),
-    "equipment": ("equipment",),
-    "work-orders": ("work_order",),
-    "backends": ("backend",),
-    "maintenance-windows": ("window",),
-    "outages": ("outage",),
-    "calibrations": ("calibration",),
-    "projects": ("project_a", "project_b"),
-    "allocations": ("allocation_a", "allocation_b"),
-    "bookings": ("booking_a", "booking_b"),
-    "jobs": ("job_a", "job_b"),
-    "reports": ("report_a", "report_b"),
-    "processes": ("process",),
-    "tenders": ("tender",),
-    "bids": ("bid",),
-    "awards": ("award",),
-    "contracts": ("contract",),
-    "milestones": ("milestone",),
-    "amendments": ("amendment",),
-    "payments": ("payment",),
-    "documents": ("document",),
-    "exchange-rates": ("rate",),
-}
 
 # Which objects a foreign key in a request body names, by field name.
 ORGANIZATIONS = ("organization", "vendor")
@@ -284,3 +265,54 @@ def test_a_url_outside_the_api_keeps_the_html_404(client: Any) -> None:
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- Lone surrogates and absurd nesting, on every write operation with a body -----------------------------------------
+# Hypothesis never draws a lone surrogate (not Unicode text) and keeps nesting shallow, so these two inputs are sent
+# as explicit cases through the same checks: a documented status, content type and body (400 `parse_error`; 415
+# for the multipart-only document upload), and the database unchanged.
+BODY_OPERATIONS = [
+    operation
+    for operation in OPERATIONS
+    if operation.method.lower() in {"post", "put", "patch", "delete"} and operation.body
+]
+
+
+def _explicit_case(operation: Any, data_set: World, raw: bytes) -> Any:
+    path_id = next(iter(_path_ids(data_set, operation.path)), None)
+    parameters = dict.fromkeys(_path_parameter_names(operation), path_id) if path_id is not None else None
+    return operation.Case(body=raw, media_type="application/json", path_parameters=parameters)
+
+
+def _surrogate_body(operation: Any) -> bytes:
+    method = operation.method.lower()
+    spec = Operation(method, operation.path, api_schema()["paths"][operation.path][method])
+    return json.dumps(body_with_all(string_fields(spec), "\ud800")).encode()
+
+
+def _nested_body(operation: Any) -> bytes:
+    return b'{"a": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+
+
+@pytest.mark.parametrize("make_body", [_surrogate_body, _nested_body], ids=["lone-surrogate", "nested-1000"])
+@pytest.mark.parametrize("operation", BODY_OPERATIONS, ids=lambda operation: operation.label)
+def test_lone_surrogates_and_deep_nesting_answer_a_documented_400(
+    operation: Any,
+    make_body: Any,
+    world: World,  # noqa: F811
+    db: None,
+) -> None:
+    headers = {"Authorization": f"Token {world.tokens['root']}"}
+    case = _explicit_case(operation, world, make_body(operation))
+    before = db_snapshot()
+    response = case.call(app=APP, session=werkzeug.Client(APP), headers=headers)
+    case.validate_response(response, checks=CHECKS, headers=headers)
+    json_body = any(body.media_type == "application/json" for body in operation.body)
+    assert response.status_code == (400 if json_body else 415), response.content[:300]
+    if json_body:
+        assert response.json()["code"] == "parse_error"
+    assert db_snapshot() == before
+
+
+def test_every_write_operation_with_a_body_gets_the_explicit_cases() -> None:
+    assert len(BODY_OPERATIONS) >= 58

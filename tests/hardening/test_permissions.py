@@ -165,7 +165,7 @@ MATRIX: list[Row] = [
     Row("payments create",         "post",  f"{V}/procurement/payments/",    (401, 403, 403, 403, 400, 403, 400), {}),
     Row("payment detail",          "get",   f"{V}/procurement/payments/{{payment}}/", (401, 403, 403, 403, 200, 403, 200)),
     Row("documents list",          "get",   f"{V}/procurement/documents/",   (401, 403, 403, 403, 200, 403, 200)),
-    Row("documents create",        "post",  f"{V}/procurement/documents/",   (401, 403, 403, 403, 400, 403, 400), {}),
+    Row("documents create",        "post",  f"{V}/procurement/documents/",   (401, 403, 403, 403, 415, 403, 415), {}),  # JSON: multipart only
     Row("document detail",         "get",   f"{V}/procurement/documents/{{document}}/", (401, 403, 403, 403, 200, 403, 200)),
     Row("document download",       "get",   f"{V}/procurement/documents/{{document}}/download/", (401, 403, 403, 403, 200, 403, 200)),
     Row("exchange rates list",     "get",   f"{V}/procurement/exchange-rates/", (401, 403, 403, 403, 200, 403, 200)),

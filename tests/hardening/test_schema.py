@@ -92,6 +92,7 @@ API_ERROR_CODES = {
     "payment_exceeds_contract": 409,
     "amendment_required": 409,
     "report_not_ready": 409,
+    "request_too_large": 413,
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -167,6 +168,8 @@ def test_every_error_code_of_api_md_is_in_the_schema_with_its_status(schema: dic
         403: "ForbiddenError",
         404: "NotFoundError",
         409: "ConflictError",
+        413: "RequestTooLargeError",
+        415: "UnsupportedMediaTypeError",
         429: "ThrottledError",
         503: "UnavailableError",
     }
@@ -184,7 +187,7 @@ def test_every_operation_documents_the_errors_it_can_answer(schema: dict[str, An
         responses = operation["responses"]
         authenticated = any(operation.get("security", [{"auth": []}]))
         query = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-        expected = {"429", "503"}
+        expected = {"413", "429", "503"}  # every request's size is checked first, whatever its method
         if authenticated:
             expected |= {"401", "403"}
         if "{" in path or "page" in query:
@@ -193,6 +196,8 @@ def test_every_operation_documents_the_errors_it_can_answer(schema: dict[str, An
             expected.add("400")
         if method != "get" and authenticated:
             expected.add("409")
+        if method != "get":
+            expected.add("415")
         for status in sorted(expected - set(responses)):
             missing.append(f"{method.upper()} {path} {status}")
         for status, response in responses.items():
@@ -246,6 +251,8 @@ def test_the_token_endpoint_documents_no_authentication_errors(schema: dict[str,
             },
         ),
         (409, {"detail": "Not yet", "code": "report_not_ready", "status": "running"}),
+        (413, {"detail": "The request is too large.", "code": "request_too_large"}),
+        (415, {"detail": 'Unsupported media type "text/plain" in request.', "code": "unsupported_media_type"}),
         (503, {"detail": "The database is unavailable at the moment.", "code": "database_unavailable"}),
     ],
 )
@@ -266,6 +273,7 @@ def test_error_bodies_of_api_md_fit_the_schema(schema: dict[str, Any], status: i
         (409, {"code": "booking_conflict"}),  # no detail
         (404, {"detail": "Not found."}),  # no code
         (400, {"backend": "This field is required."}),  # messages come in a list
+        (413, {"detail": "Too large", "code": "parse_error"}),  # a 400 code under 413
     ],
 )
 def test_bodies_off_the_contract_do_not_fit(schema: dict[str, Any], status: int, body: dict[str, Any]) -> None:
@@ -273,3 +281,23 @@ def test_bodies_off_the_contract_do_not_fit(schema: dict[str, Any], status: int,
     body_schema = _response_schema(operation, status)
     refs = body_schema.get("anyOf", [body_schema])
     assert not any(_validator(schema, ref).is_valid(body) for ref in refs), body
+
+
+def test_every_get_documents_413_but_no_415(schema: dict[str, Any]) -> None:
+    """A GET's body is never read, but its size is checked like any other; a content type is only refused on writes."""
+    for path, method, operation in _operations(schema):
+        if method == "get":
+            assert "413" in operation["responses"], path
+            assert "415" not in operation["responses"], path
+
+
+def test_only_the_document_upload_takes_multipart(schema: dict[str, Any]) -> None:
+    """Request content types per operation: JSON everywhere (no form encoding), multipart only for the upload."""
+    bodies = {
+        f"{method.upper()} {path}": set(operation["requestBody"]["content"])
+        for path, method, operation in _operations(schema)
+        if "requestBody" in operation
+    }
+    assert bodies.pop("POST /api/v1/procurement/documents/") == {"multipart/form-data"}
+    assert len(bodies) >= 57
+    assert {name: types for name, types in bodies.items() if types != {"application/json"}} == {}

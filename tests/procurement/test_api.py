@@ -337,8 +337,11 @@ def test_document_size_limit(officer, build_process, settings):
     settings.MAX_UPLOAD_BYTES = 10
     built = build_process("planning")
     response = post_document(officer, built.process, "a.pdf", PDF)
-    assert response.status_code == 400
-    assert "MB" in response.json()["file"][0] or "larger" in response.json()["file"][0]
+    # API.md: an upload over the limit answers 413 request_too_large, stopped while it is received.
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+    assert "larger" in response.json()["detail"]
+    assert Document.objects.count() == 0
 
 
 def test_exchange_rate_create(officer):
