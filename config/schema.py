@@ -33,7 +33,7 @@ _FRAMEWORK_CODES: dict[int, tuple[str, ...]] = {
     404: ("not_found",),
     409: ("protected",),  # a delete refused because other records reference the row (config.api)
     415: ("unsupported_media_type",),
-    429: ("throttled",),
+    429: ("throttled", "too_many_attempts"),  # too_many_attempts: the sign-in lockout (accounts.lockout)
     503: ("database_unavailable",),  # config.middleware
 }
 _DESCRIPTIONS: dict[int, str] = {

@@ -94,6 +94,16 @@ API_ERROR_CODES = {
     "report_not_ready": 409,
     "request_too_large": 413,
 }
+# Parts of API.md that open issues build (issue 15: the shared QPU's job limits; issue 18: project members and the
+# waitlist). They are kept apart, not dropped: while one is missing from the API it is listed here, and
+# `test_planned_parts_of_api_md_are_not_built_yet` fails the moment it is built, so it moves into the lists above.
+PLANNED_PATHS = {
+    "/api/v1/projects/{}/members/": "issue 18",
+    "/api/v1/projects/{}/members/{}/": "issue 18",
+    "/api/v1/waitlist/": "issue 18",
+    "/api/v1/waitlist/{}/": "issue 18",
+}
+PLANNED_ERROR_CODES = {"queue_full": 409, "exceeds_booking": 409, "not_pi": 403, "slot_free": 409}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -155,9 +165,15 @@ def test_the_lists_here_follow_api_md() -> None:
     text = API_MD.read_text(encoding="utf-8")
     mentioned = {_normalize(path) for path in re.findall(r"/api/v1/[a-z0-9_\-/{}]*", text)}
     mentioned.discard("/api/v1/")
-    assert sorted(mentioned - set(API_PATHS)) == []
+    assert sorted(mentioned - set(API_PATHS) - set(PLANNED_PATHS)) == []
     table = dict(re.findall(r"^\| `([a-z_]+)` \| (\d{3}) \|", text, flags=re.MULTILINE))
-    assert {code: int(status) for code, status in table.items()} == API_ERROR_CODES
+    assert {code: int(status) for code, status in table.items()} == API_ERROR_CODES | PLANNED_ERROR_CODES
+
+
+def test_planned_parts_of_api_md_are_not_built_yet(schema: dict[str, Any]) -> None:
+    described = {_normalize(path) for path in schema["paths"]}
+    assert sorted(set(PLANNED_PATHS) & (described | set(API_PATHS))) == []
+    assert sorted(set(PLANNED_ERROR_CODES) & (set(ERROR_STATUS) | set(API_ERROR_CODES))) == []
 
 
 def test_every_error_code_of_api_md_is_in_the_schema_with_its_status(schema: dict[str, Any]) -> None:
