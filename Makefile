@@ -16,7 +16,7 @@ UV_SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(UV) sync -
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qfr
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 SQLITE_DATABASE_URL ?= sqlite:///$(CURDIR)/var/test-main.sqlite3
-# The deployment test's broker and cache: Redis databases of their own, apart from the suite's.
+# The deployment test's broker and cache: Redis databases of their own, apart from the suite's (it empties them).
 DEPLOY_BROKER_URL ?= redis://127.0.0.1:6379/14
 DEPLOY_CACHE_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
@@ -25,7 +25,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run    install, migrate, load demo data, serve web + worker + beat (SQLite, filesystem broker)"
-	@echo "make test   lint, types, migrations check, tests on PostgreSQL + Redis, then on SQLite"
+	@echo "make test   lint, types, migrations check, tests on PostgreSQL + Redis, the README's production deployment, SQLite"
 	@echo "make bench  benchmarks (bench/)"
 
 $(PY):
