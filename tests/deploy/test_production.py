@@ -273,18 +273,32 @@ def test_readme_production_deployment_serves_jobs_reports_and_readiness(tmp_path
     assert (app / "var" / "static" / "staticfiles.json").exists(), "collectstatic left no manifest"
     installed_in = time.monotonic() - started
 
-    # The cache is Django's own Redis cache (no django-redis needed), in the cache's own Redis database.
-    which_cache = "import django; django.setup(); from django.core.cache import caches; print(repr(caches['default']))"
-    backend = subprocess.run(  # noqa: S603
-        [str(app / ".venv" / "bin" / "python"), "-c", which_cache],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout.strip()
-    assert backend.startswith("<django.core.cache.backends.redis.RedisCache object"), backend
+    # What the production settings made of this environment, seen by a process of the deployment: Django's own Redis
+    # cache (no django-redis needed) and psycopg's connection pool with Django's health checks.
+    probe = (
+        "import json, django; django.setup()\n"
+        "from django.core.cache import caches\n"
+        "from django.db import connection\n"
+        "connection.ensure_connection()\n"
+        "print(json.dumps({'cache': type(caches['default']).__module__ + '.' + type(caches['default']).__name__,"
+        " 'pool': type(connection.pool).__name__, 'check': getattr(connection.pool._check, '__qualname__', None)}))"
+    )
+    seen = json.loads(
+        subprocess.run(  # noqa: S603
+            [str(app / ".venv" / "bin" / "python"), "-c", probe],
+            cwd=app,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
+    assert seen == {
+        "cache": "django.core.cache.backends.redis.RedisCache",
+        "pool": "ConnectionPool",
+        "check": "ConnectionPool.check_connection",
+    }
 
     port = free_port()
     # The services' user has a home of its own (gunicorn keeps its control socket there).
