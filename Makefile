@@ -6,34 +6,42 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-STAMP := $(VENV)/.installed
+# uv installs the versions uv.lock holds; this version of uv is the one pyproject.toml requires.
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+# uv installs into $(VENV), never downloads an interpreter, and fails when uv.lock does not satisfy pyproject.toml.
+UV_SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never $(UV) sync --locked
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/qfr
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 SQLITE_DATABASE_URL ?= sqlite:///$(CURDIR)/var/test-main.sqlite3
+# The deployment test's broker and cache: Redis databases of their own, apart from the suite's (it empties them).
+DEPLOY_BROKER_URL ?= redis://127.0.0.1:6379/14
+DEPLOY_CACHE_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: help install run dev worker beat fmt lint typecheck migrations-check services-check test test-postgres test-sqlite bench ci messages lock audit
+.PHONY: help install run dev worker beat fmt lint typecheck migrations-check services-check test test-postgres test-sqlite test-deploy bench ci messages lock audit
 
 help:
 	@echo "make run    install, migrate, load demo data, serve web + worker + beat (SQLite, filesystem broker)"
-	@echo "make test   lint, types, migrations check, tests on PostgreSQL + Redis, then on SQLite"
+	@echo "make test   lint, types, migrations check, tests on PostgreSQL + Redis, the README's production deployment, SQLite"
 	@echo "make bench  benchmarks (bench/)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
-	$(PY) -m pip install --quiet --disable-pip-version-check --group dev -e .
-	@touch $(STAMP)
+$(UV_STAMP): | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@touch $(UV_STAMP)
 
-install: $(STAMP)
+# Every time: uv checks the environment against uv.lock in milliseconds and installs only what differs.
+install: $(UV_STAMP)
+	@$(UV_SYNC) --quiet
 
 run: install
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py migrate --noinput
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py createcachetable
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py seed_demo
 	@VENV=$(VENV) bash scripts/run.sh
 
@@ -66,27 +74,36 @@ services-check: install
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
 
 # `--create-db`: the suite never trusts a test database left behind by an earlier run or another checkout.
+# The deployment test (marker `deploy`) runs once, in test-deploy, not in either suite.
 test-postgres: install services-check
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db -m "not deploy" $(PYTEST_ARGS)
 
 test-sqlite: install
 	@mkdir -p var
-	DATABASE_URL=$(SQLITE_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db $(PYTEST_ARGS)
+	DATABASE_URL=$(SQLITE_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db -m "not deploy" $(PYTEST_ARGS)
+
+# The README's production deployment, step by step, on a fresh PostgreSQL database (tests/deploy/test_production.py).
+test-deploy: install services-check
+	DATABASE_URL=$(TEST_DATABASE_URL) DEPLOY_BROKER_URL=$(DEPLOY_BROKER_URL) DEPLOY_CACHE_URL=$(DEPLOY_CACHE_URL) \
+	  $(BIN)/pytest -m deploy tests/deploy $(PYTEST_ARGS)
 
 test: install services-check lint typecheck migrations-check
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-deploy
 	$(MAKE) --no-print-directory test-sqlite
 
 bench: install services-check
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) bash scripts/bench.sh
 
-# requirements.lock pins what .venv holds; pip-audit checks it against the advisory databases (needs network).
-lock: install
-	{ echo "# Locked dependencies of the virtual environment, for pip-audit and reproducible installs."; \
-	  echo "# Made by \`make lock\` (.venv/bin/pip freeze --exclude-editable); audited by \`make audit\`. Do not edit by hand."; \
-	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
+# uv.lock pins every dependency (with hashes) for every install; `make lock` refreshes it after pyproject.toml
+# changes, keeping the locked versions that still fit (`uv lock --upgrade-package NAME` moves one on).
+lock: $(UV_STAMP)
+	$(UV) lock
 
+# pip-audit checks the locked versions against the advisory databases (needs network).
 audit: install
-	$(BIN)/pip-audit -r requirements.lock --no-deps --progress-spinner off --strict
+	@mkdir -p var
+	$(UV) export --locked --quiet --format requirements-txt --no-emit-project --output-file var/requirements-audit.txt
+	$(BIN)/pip-audit -r var/requirements-audit.txt --require-hashes --disable-pip --progress-spinner off --strict
 
 ci: test

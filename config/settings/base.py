@@ -10,7 +10,6 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
-from psycopg_pool import ConnectionPool
 
 django_stubs_ext.monkeypatch()  # ModelAdmin[...] and friends are subscriptable at run time
 
@@ -106,10 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # embedded d
         "transaction_mode": "IMMEDIATE",
     }
 else:  # PostgreSQL via psycopg 3; the pool excludes CONN_MAX_AGE
-    # The pool checks a connection before lending it, so a server restart costs no failed request afterwards.
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = (
-        {"check": ConnectionPool.check_connection} if env.bool("DATABASE_POOL", default=True) else False
-    )
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool("DATABASE_POOL", default=True)
+    # With the pool on, Django hands this to psycopg's pool as `check=ConnectionPool.check_connection`: a connection
+    # is checked before it is lent, so a server restart costs no failed request afterwards. Passing `check` in the
+    # pool options as well makes the pool's constructor fail (Django 5.2 already passes it).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -30,8 +30,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests that use several threads or processes must all see the same database.
     DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}-test"}
-else:
-    DATABASES["default"]["OPTIONS"]["pool"] = False
+# On PostgreSQL the suite keeps production's connection pool and health checks (`config.settings.base`): a pool
+# setting that only tests use would leave production's own untested.
 
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
