@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 # the test's transaction; the test's rollback removes the table again on both engines.)
 EDITOR = SimpleNamespace(connection=connection)
 
-cache_table_migration = importlib.import_module("accounts.migrations.0004_cache_table")
+cache_table_migration = importlib.import_module("core.migrations.0001_cache_table")
 
 DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "qfr_test_cache"}}
 

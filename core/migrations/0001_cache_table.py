@@ -14,9 +14,8 @@ def create_cache_tables(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("accounts", "0003_staff_groups"),
-    ]
+    initial = True
+    dependencies: list[tuple[str, str]] = []
 
     operations = [
         migrations.RunPython(create_cache_tables, migrations.RunPython.noop, elidable=False),
