@@ -92,8 +92,7 @@ class ReportAdmin(admin.ModelAdmin[Report]):
         "started_at",
         "finished_at",
         "delivered_at",
-        "downloads",
-        "pdf",
+        "downloads",  # through the permission-checked download: the stored files are not served from /media/
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
