@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User, WorkerHeartbeat
+from accounts.models import User
 
 
 @admin.register(User)
@@ -30,12 +29,3 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-
-
-@admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin[WorkerHeartbeat]):
-    list_display = ["hostname", "seen_at", "beats"]
-    readonly_fields = ["hostname", "seen_at", "beats"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False

@@ -16,10 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import Language
+from accounts.identity import authenticated_user
 from accounts.models import User
 from accounts.selectors import institution_queryset, user_list
 from accounts.services import user_create, user_rotate_calendar_secret
-from config.api import authenticated_user
 from core.permissions import StaffModelPermissions
 
 

@@ -58,19 +58,3 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
-
-
-class WorkerHeartbeat(models.Model):
-    """The last time each Celery worker ran the heartbeat task (shown by /readyz and the admin)."""
-
-    hostname = models.CharField(_("hostname"), max_length=255, unique=True)
-    seen_at = models.DateTimeField(_("seen at"))
-    beats = models.PositiveBigIntegerField(_("beats"), default=0)
-
-    class Meta:
-        ordering = ["-seen_at"]
-        verbose_name = _("worker heartbeat")
-        verbose_name_plural = _("worker heartbeats")
-
-    def __str__(self) -> str:
-        return self.hostname

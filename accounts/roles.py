@@ -18,7 +18,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reports": EDIT,
         "django_celery_beat": EDIT,
         "accounts.user": VIEW,
-        "accounts.workerheartbeat": VIEW,
+        "core.workerheartbeat": VIEW,
     },
     PROCUREMENT_OFFICERS: {
         "procurement": EDIT,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import Q
 
-from accounts.models import User, WorkerHeartbeat, new_calendar_secret
+from accounts.models import User, new_calendar_secret
 from accounts.roles import ROLE_PERMISSIONS
 
 
@@ -84,15 +81,3 @@ def group_permissions_sync() -> None:
             for action in actions:
                 wanted |= scope & Q(codename__startswith=f"{action}_")
         group.permissions.add(*Permission.objects.filter(wanted))
-
-
-def worker_heartbeat_record(*, hostname: str | None = None) -> WorkerHeartbeat:
-    """Record that a worker is alive (idempotent per run: one row per host, counter bumped)."""
-    host = hostname or socket.gethostname()
-    now = timezone.now()
-    updated = WorkerHeartbeat.objects.filter(hostname=host).update(seen_at=now, beats=F("beats") + 1)
-    if not updated:
-        heartbeat, created = WorkerHeartbeat.objects.get_or_create(hostname=host, defaults={"seen_at": now, "beats": 1})
-        if not created:
-            WorkerHeartbeat.objects.filter(pk=heartbeat.pk).update(seen_at=now, beats=F("beats") + 1)
-    return WorkerHeartbeat.objects.get(hostname=host)

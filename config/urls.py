@@ -35,7 +35,7 @@ urlpatterns = [
 ]
 
 # JSON, not an HTML page, for a URL under /api/ that matches no route.
-handler404 = "config.api.not_found"
+handler404 = "core.api.not_found"
 
 admin.site.site_header = "Quantum Facility Records"
 admin.site.site_title = "Quantum Facility Records"

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from kombu import Connection
 
+from core.heartbeat import worker_heartbeat_latest
+
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -53,8 +55,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
         checks[name] = {"ok": error is None} | ({"error": error} if error else {})
         failed = failed or error is not None
     if checks["database"]["ok"]:
-        from accounts.selectors import worker_heartbeat_latest
-
         heartbeat = worker_heartbeat_latest()
         checks["worker"] = {
             "last_seen": heartbeat.seen_at.isoformat() if heartbeat else None,

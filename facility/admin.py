@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from facility import services
 from facility.choices import EquipmentStatus, OfficeStatus
 from facility.models import Equipment, OfficeActivity, OfficeStaff, Organization, RegionalOffice, Site, WorkOrder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
-from config.api import ID_FILTER_BOUNDS, UtcIsoDateTimeFilter
+from core.api import ID_FILTER_BOUNDS, UtcIsoDateTimeFilter
 from facility.models import Equipment, OfficeActivity, Organization, RegionalOffice, Site, WorkOrder
 
 

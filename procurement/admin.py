@@ -17,7 +17,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from procurement import selectors, services
 from procurement.models import (
     Amendment,

@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import authenticated_user
-from config.parsers import StrictMultiPartParser
+from accounts.identity import authenticated_user
+from core.parsers import StrictMultiPartParser
 from core.permissions import StaffModelPermissions
 from procurement import selectors, services
 from procurement import serializers as s

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from config.api import AwareDateTimeField
+from core.api import AwareDateTimeField
 from facility.models import Organization
 from procurement.choices import (
     AwardCriteria,

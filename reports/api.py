@@ -19,8 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.identity import authenticated_user
 from accounts.models import User
-from config.api import StandardPagination, authenticated_user
+from core.api import StandardPagination
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.models import Report
 from reports.selectors import report_get, report_list

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from core.queue import delay_after_commit
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.kinds import REGISTRY, ReportKindBase, get_kind

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from scheduling.models import (
     Allocation,
     Backend,

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from facility.choices import EquipmentKind, OrganizationKind
 from facility.models import Equipment, Organization, Site
 from scheduling.choices import BookingStatus, MaintenanceKind, MembershipRole, OutageSeverity

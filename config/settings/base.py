@@ -50,7 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "accounts.middleware.PrivateApiCacheMiddleware",
     # Last: it turns a sign-in refused by the lockout (on any door) into the lockout answer.
     "axes.middleware.AxesMiddleware",
@@ -137,7 +137,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Request size (DESIGN.md 5, API.md `request_too_large`), bounded before a body is read (config.middleware): a
+# Request size (DESIGN.md 5, API.md `request_too_large`), bounded before a body is read (core.middleware): a
 # body that is not an upload (JSON; Django's own form fields too) at most 1 MiB, so exactly 1 048 576 bytes pass;
 # an uploaded file at most 25 MB (MiB, as every size here), a multipart request that plus 1 MiB of form fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -163,13 +163,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         # JSON only: the document upload takes multipart (its own parser_classes); anything else answers 415.
-        "config.parsers.StrictJSONParser",
+        "core.parsers.StrictJSONParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.api.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -192,7 +192,7 @@ SPECTACULAR_SETTINGS = {
     # Every operation documents the error bodies and codes of API.md it can answer (config/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.postprocess_error_responses",
+        "core.schema.postprocess_error_responses",
     ],
     # Swagger UI's assets are served from this project (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -268,7 +268,7 @@ CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = 10 * 60, 15 * 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "worker-heartbeat": {"task": "accounts.tasks.worker_heartbeat_task", "schedule": crontab(minute="*")},
+    "worker-heartbeat": {"task": "core.tasks.worker_heartbeat_task", "schedule": crontab(minute="*")},
 }
 
 # --- Security ---

@@ -12,8 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.identity import authenticated_user
 from accounts.models import User
-from config.api import AwareDateTimeField, authenticated_user
+from core.api import AwareDateTimeField
 from facility import selectors, services
 from facility.api.base import DOMAIN_ERROR, ServiceViewSet
 from facility.choices import WorkOrderKind

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import AwareDateTimeField
+from core.api import AwareDateTimeField
 from facility import selectors, services
 from facility.api.base import DOMAIN_ERROR, ServiceViewSet
 from facility.filters import (

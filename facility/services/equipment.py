@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from facility.choices import (
     EquipmentStatus,
     OfficeStatus,

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from procurement.choices import ProcessStatus
 from procurement.models import ContractingProcess
 from procurement.money import Money

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from facility.models import Organization
 from procurement.choices import (
     ContractStatus,

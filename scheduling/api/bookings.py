@@ -12,8 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.identity import authenticated_user
 from accounts.models import User
-from config.api import AwareDateTimeField, UtcIsoDateTimeFilter, authenticated_user
+from core.api import AwareDateTimeField, UtcIsoDateTimeFilter
 from core.permissions import StaffModelPermissions
 from scheduling.api.common import HoursField, UtcDateTimeField
 from scheduling.choices import BookingStatus, CancelReason

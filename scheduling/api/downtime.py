@@ -9,7 +9,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import AwareDateTimeField, authenticated_user
+from accounts.identity import authenticated_user
+from core.api import AwareDateTimeField
 from core.permissions import AuthenticatedReadStaffWrite
 from facility.models import WorkOrder
 from scheduling.api.backends import CalibrationOutputSerializer

@@ -15,8 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ID_FILTER_BOUNDS, authenticated_user
-from config.errors import DomainError
+from accounts.identity import authenticated_user
+from core.api import ID_FILTER_BOUNDS
+from core.errors import DomainError
 from scheduling.choices import JobCancelReason, JobStatus
 from scheduling.models import MAX_SHOTS, Backend, Booking, Job, Project
 from scheduling.selectors.jobs import job_get_visible, job_list_visible

@@ -9,8 +9,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.identity import authenticated_user
 from accounts.models import User
-from config.api import authenticated_user
 from core.permissions import AuthenticatedReadStaffWrite
 from facility.models import Organization
 from scheduling.api.common import HoursField

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 EN_DASH = "\u2013"
 # Which form field a policy rule is about.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, JobStatus
 from scheduling.models import Backend, Booking, CalibrationRecord
 from scheduling.portal import svg

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import DomainError
 from core.db import fields_validate
+from core.errors import DomainError
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelReason, MembershipRole
 from scheduling.models import Allocation, Backend, Booking, BookingPolicy, Job, Membership, Project
 from scheduling.selectors.bookings import interval_conflicts

@@ -30,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
+from core.queue import task_by_name
 from scheduling.calibration import calibration_from_record, timing_from_backend
 from scheduling.choices import FINISHED_JOB_STATUSES, BookingStatus, JobCancelReason, JobStatus
 from scheduling.models import MAX_SHOTS, Backend, Booking, Job, Project
@@ -174,8 +175,7 @@ def job_publish(*, job_id: int, eta: datetime | None = None, abandoned_before: d
 
     With `abandoned_before`, a job left RUNNING since before then is published too, so that it re-runs.
     """
-    from scheduling.tasks import job_execute_task  # tasks import this module
-
+    job_execute_task = task_by_name("scheduling.tasks.job_execute_task")  # the tasks module imports this one
     token = timezone.now()
     if eta is not None:
         eta = None if eta <= token else min(eta, token + MAX_WAIT)

@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.errors import DomainError
+from core.errors import DomainError
 from facility import services
 from facility.choices import EquipmentStatus, OfficeStatus, OrganizationKind, WorkOrderKind, WorkOrderStatus
 from facility.models import Equipment, OfficeActivity, Organization, RegionalOffice, Site, WorkOrder

@@ -36,7 +36,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from config.celery import app
-from config.middleware import DatabaseUnavailableMiddleware
+from core.middleware import DatabaseUnavailableMiddleware
 from reports.choices import ReportStatus
 from reports.models import Report
 from reports.services import TEST_DELAY_ENV as REPORT_DELAY_ENV

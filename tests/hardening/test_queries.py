@@ -36,7 +36,7 @@ from django_celery_beat.models import (
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
-from accounts.models import WorkerHeartbeat
+from core.models import WorkerHeartbeat
 from facility.choices import OrganizationKind
 from facility.models import Organization
 from procurement import services as procurement
@@ -168,7 +168,7 @@ def grow(*, researcher: Any, officer: Any) -> None:
     CrontabSchedule.objects.create(minute=str(i % 60), hour="3")
     SolarSchedule.objects.create(event="sunrise", latitude=Decimal("36.6"), longitude=Decimal(f"127.{i}"))
     ClockedSchedule.objects.create(clocked_time=now + dt.timedelta(days=i))
-    PeriodicTask.objects.create(name=f"hardening-{i}", task="accounts.tasks.worker_heartbeat_task", interval=interval)
+    PeriodicTask.objects.create(name=f"hardening-{i}", task="core.tasks.worker_heartbeat_task", interval=interval)
     # facility
     parent = OrganizationFactory()
     OrganizationFactory(parent=parent)

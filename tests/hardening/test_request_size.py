@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (`world` is a fixture imported from api_world)
-"""Request size is bounded before it is read (DESIGN.md 5, API.md `request_too_large`, config.middleware).
+"""Request size is bounded before it is read (DESIGN.md 5, API.md `request_too_large`, core.middleware).
 
 A JSON body may have 1 MiB (1 048 576 bytes: that many pass, one more answers 413), for anonymous clients too and
 before authentication; a body without a Content-Length is read up to the limit plus one byte; a declared length over

@@ -18,7 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from config.errors import ERROR_STATUS
+from core.errors import ERROR_STATUS
 
 API_MD = Path(settings.BASE_DIR).parent / "shared" / "API.md"
 

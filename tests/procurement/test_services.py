@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from config.errors import DomainError
+from core.errors import DomainError
 from procurement import services
 from procurement.models import (
     Amendment,

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from config.errors import DomainError
+from core.errors import DomainError
 from reports import services
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report

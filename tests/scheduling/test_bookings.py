@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from config.errors import DomainError
+from core.errors import DomainError
 from scheduling.choices import BookingStatus, CancelReason
 from scheduling.models import Booking, Job
 from scheduling.selectors import allocation_usage

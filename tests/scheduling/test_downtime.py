@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from config.errors import DomainError
+from core.errors import DomainError
 from scheduling.choices import BookingStatus, CancelReason, MaintenanceKind, OutageSeverity
 from scheduling.models import Booking, MaintenanceWindow
 from scheduling.services import (

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.errors import DomainError
+from core.errors import DomainError
 from scheduling.choices import BookingStatus, JobCancelReason, JobStatus, OutageSeverity
 from scheduling.models import Job, Outage
 from scheduling.services import jobs as services

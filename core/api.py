@@ -17,12 +17,10 @@ from django_filters.fields import IsoDateTimeField
 from django_filters.filters import IsoDateTimeFilter
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.models import User
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -118,11 +116,3 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         body = {"detail": str(exceptions.NotFound.default_detail), "code": exceptions.NotFound.default_code}
         return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)
     return page_not_found(request, exception)
-
-
-def authenticated_user(request: Request) -> User:
-    """The request's user, narrowed for the type checker (call after `IsAuthenticated`)."""
-    user = request.user
-    if not isinstance(user, User):
-        raise exceptions.NotAuthenticated()
-    return user

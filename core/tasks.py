@@ -1,8 +1,8 @@
-"""Celery tasks of the accounts app: thin wrappers around services."""
+"""Celery tasks of the shared layer: thin wrappers around its functions."""
 
 from celery import shared_task
 
-from accounts.services import worker_heartbeat_record
+from core.heartbeat import worker_heartbeat_record
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

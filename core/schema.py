@@ -24,17 +24,17 @@ class AutoSchema(SpectacularAutoSchema):
 # --- Error responses -------------------------------------------------------------------------------------------
 # Every operation documents the errors it can answer (API.md "Errors"): DRF-shaped validation 400s, and
 # `{"detail", "code", ...}` bodies whose `code` is one of the codes below for that status. Domain codes come from
-# `config.errors.ERROR_STATUS`; the others are DRF's own (authentication, permission, lookup, parsing, throttling)
+# `core.errors.ERROR_STATUS`; the others are DRF's own (authentication, permission, lookup, parsing, throttling)
 # and the project's middleware/handler codes.
 _FRAMEWORK_CODES: dict[int, tuple[str, ...]] = {
     400: ("parse_error",),
     401: ("not_authenticated", "authentication_failed"),
     403: ("permission_denied",),
     404: ("not_found",),
-    409: ("protected",),  # a delete refused because other records reference the row (config.api)
+    409: ("protected",),  # a delete refused because other records reference the row (core.api)
     415: ("unsupported_media_type",),
     429: ("throttled", "too_many_attempts"),  # too_many_attempts: the sign-in lockout (accounts.lockout)
-    503: ("database_unavailable",),  # config.middleware
+    503: ("database_unavailable",),  # core.middleware
 }
 _DESCRIPTIONS: dict[int, str] = {
     400: 'Validation error `{"<field>": ["message", ...]}` (DRF shape; `non_field_errors` for the whole request), '
@@ -133,7 +133,7 @@ _UNSAFE_METHODS = {"post", "put", "patch", "delete"}
 
 def error_codes() -> dict[int, list[str]]:
     """The `code` values of error bodies, by HTTP status."""
-    from config.errors import ERROR_STATUS
+    from core.errors import ERROR_STATUS
 
     codes: dict[int, list[str]] = {status: list(names) for status, names in _FRAMEWORK_CODES.items()}
     for code, status in ERROR_STATUS.items():
@@ -160,7 +160,7 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[i
     parameters = operation.get("parameters", [])
     authenticated = any(requirement for requirement in operation.get("security", [{"auth": []}]))
     query = {p["name"] for p in parameters if p.get("in") == "query"}
-    # Every request's size is checked before anything else (config.middleware), whatever its method.
+    # Every request's size is checked before anything else (core.middleware), whatever its method.
     statuses = [413, 429, 503]
     if "requestBody" in operation or query - _PAGINATION_PARAMETERS:
         statuses.append(400)
@@ -170,7 +170,7 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[i
         statuses.append(404)
     if method in _UNSAFE_METHODS and authenticated:
         statuses.append(409)
-    if method in _UNSAFE_METHODS:  # a body of another type than the operation takes (config.middleware, DRF)
+    if method in _UNSAFE_METHODS:  # a body of another type than the operation takes (core.middleware, DRF)
         statuses.append(415)
     return sorted(statuses)
 

@@ -1,7 +1,7 @@
 import pytest
 
-from accounts.models import WorkerHeartbeat
-from accounts.tasks import worker_heartbeat_task
+from core.models import WorkerHeartbeat
+from core.tasks import worker_heartbeat_task
 from tests.conftest import wait_for
 
 

@@ -15,7 +15,7 @@ from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, parsers
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 # The deepest JSON a request may carry: objects and lists inside one another, the body itself counting as one.
 # The API's deepest body (a calibration's couplers, a tender's items) is 4 levels; 32 leaves room for free-form

@@ -17,8 +17,8 @@ from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.utils.mediatypes import media_type_matches
 
-from config.errors import DomainError
-from config.parsers import UploadSizeLimitHandler
+from core.errors import DomainError
+from core.parsers import UploadSizeLimitHandler
 
 logger = logging.getLogger(__name__)
 
