@@ -58,7 +58,7 @@ fmt: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy .
