@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import WorkerHeartbeat
 from accounts.tasks import worker_heartbeat_task
-from tests.conftest import wait_for
+from tests.support import wait_for
 
 
 @pytest.mark.django_db
