@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -11,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.roles import FACILITY_MANAGERS, OFFICE_STAFF, PROCUREMENT_OFFICERS
-from tests.accounts.factories import StaffFactory, UserFactory
+from tests.factories import StaffFactory, UserFactory
 
 
 @pytest.fixture
@@ -55,17 +54,6 @@ def procurement_officer(db):
 @pytest.fixture
 def office_staff(db):
     return StaffFactory(username="os", groups=[OFFICE_STAFF])
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.1) -> object:
-    """Poll until `predicate()` is truthy; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")
 
 
 @pytest.fixture

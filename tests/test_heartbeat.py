@@ -2,7 +2,7 @@ import pytest
 
 from core.models import WorkerHeartbeat
 from core.tasks import worker_heartbeat_task
-from tests.conftest import wait_for
+from tests.support import wait_for
 
 
 @pytest.mark.django_db

@@ -2,8 +2,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from tests.accounts.factories import PASSWORD, UserFactory
-from tests.facility.factories import OrganizationFactory
+from tests.factories import PASSWORD, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

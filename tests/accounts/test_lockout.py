@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 from rest_framework.throttling import AnonRateThrottle
 
-from tests.accounts.factories import PASSWORD, StaffFactory
+from tests.factories import PASSWORD, StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError
 
 from accounts.models import User
 from accounts.services import user_create, user_rotate_calendar_secret
-from tests.accounts.factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

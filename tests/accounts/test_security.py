@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.urls import clear_url_caches
 
-from tests.accounts.factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import DESKTOP, REPORT_CSP_VIOLATIONS, csp_violations
+
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
@@ -19,8 +21,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -48,21 +48,6 @@ def browser(django_db_setup) -> Iterator[object]:
             os.environ.pop(ASYNC_UNSAFE, None)
         else:
             os.environ[ASYNC_UNSAFE] = previous
-
-
-# Runs in every page before its own scripts (injected by the browser, so the page's CSP does not apply to it):
-# each Content-Security-Policy violation is reported on the console with this prefix.
-REPORT_CSP_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
-    + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}`);
-});
-"""
-
-
-def csp_violations(messages: list[str]) -> list[str]:
-    """The console messages that tell of a Content-Security-Policy violation (the event, or Chromium's own)."""
-    return [m for m in messages if m.startswith("CSP violation:") or "Content Security Policy" in m]
 
 
 @pytest.fixture

@@ -10,10 +10,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from scheduling.choices import MembershipRole
-from tests.accounts.factories import PASSWORD, StaffFactory, UserFactory
-from tests.e2e.conftest import REPORT_CSP_VIOLATIONS, csp_violations
-from tests.facility.factories import EquipmentFactory
-from tests.portal.factories import AllocationFactory, BookingFactory, MembershipFactory, ProjectFactory, make_backend
+from tests.factories import (
+    PASSWORD,
+    AllocationFactory,
+    BookingFactory,
+    EquipmentFactory,
+    MembershipFactory,
+    ProjectFactory,
+    StaffFactory,
+    UserFactory,
+    make_backend,
+)
+from tests.support import REPORT_CSP_VIOLATIONS, csp_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +73,9 @@ def test_admin_changelist_actions_and_date_pickers_work(new_page, shoot, staff):
     AllocationFactory(project=project, backend=backend)
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(days=1)
     for hours in (0, 2):
-        BookingFactory(backend=backend, project=project, user=pi, starts_at=start + datetime.timedelta(hours=hours))
+        BookingFactory(
+            charged=True, backend=backend, project=project, user=pi, starts_at=start + datetime.timedelta(hours=hours)
+        )
     equipment = EquipmentFactory(name="Dilution refrigerator")
 
     page = new_page()

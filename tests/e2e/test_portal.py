@@ -11,9 +11,16 @@ from django.utils import timezone
 
 from scheduling.choices import BookingStatus, JobStatus, MembershipRole
 from scheduling.models import Booking, Job
-from tests.accounts.factories import PASSWORD, UserFactory
-from tests.e2e.conftest import PHONE
-from tests.portal.factories import AllocationFactory, BookingFactory, MembershipFactory, ProjectFactory, make_backend
+from tests.factories import (
+    PASSWORD,
+    AllocationFactory,
+    BookingFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    make_backend,
+)
+from tests.support import PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +47,7 @@ def world():
     AllocationFactory(project=other, backend=backend)
     day_after = timezone.localdate(timezone.now(), SEOUL) + datetime.timedelta(days=2)
     taken = datetime.datetime.combine(day_after, datetime.time(10, 0), tzinfo=SEOUL)
-    BookingFactory(backend=backend, project=other, user=rival, starts_at=taken, purpose="secret purpose")
+    BookingFactory(charged=True, backend=backend, project=other, user=rival, starts_at=taken, purpose="secret purpose")
     return {"backend": backend, "user": user, "project": project, "taken": taken, "day_after": day_after}
 
 
@@ -154,14 +161,15 @@ def test_researcher_books_runs_a_bell_circuit_and_cancels(new_page, shoot, world
 
 def test_pages_at_phone_width(new_page, shoot, world):
     booking = BookingFactory(
+        charged=True,
         backend=world["backend"],
         project=world["project"],
         user=world["user"],
         starts_at=world["taken"] + datetime.timedelta(hours=3),
     )
-    from tests.portal.factories import JobFactory
+    from tests.factories import JobFactory
 
-    job = JobFactory(booking=booking, counts={"00": 470, "11": 492, "01": 20, "10": 18})
+    job = JobFactory(with_result=True, booking=booking, counts={"00": 470, "11": 492, "01": 20, "10": 18})
     page = new_page(PHONE)
     log_in(page)
     shoot(page, "phone-dashboard")

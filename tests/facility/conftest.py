@@ -1,6 +1,6 @@
 import pytest
 
-from tests.facility.factories import EquipmentFactory, RegionalOfficeFactory, SiteFactory
+from tests.factories import EquipmentFactory, RegionalOfficeFactory, SiteFactory
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from facility.choices import EquipmentStatus, OfficeStatus, WorkOrderStatus
 from facility.models import OfficeActivity, OfficeStaff, RegionalOffice, WorkOrder
-from tests.accounts.factories import StaffFactory
-from tests.facility.factories import (
+from tests.factories import (
     EquipmentFactory,
     OfficeActivityFactory,
     OfficeStaffFactory,
     OrganizationFactory,
     RegionalOfficeFactory,
+    StaffFactory,
     VendorFactory,
     WorkOrderFactory,
 )

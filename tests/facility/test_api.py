@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from facility.choices import EquipmentStatus, OfficeStatus, WorkOrderStatus
 from facility.models import Equipment, OfficeActivity, Organization, RegionalOffice, WorkOrder
-from tests.accounts.factories import StaffFactory
-from tests.facility.factories import (
+from tests.factories import (
     EquipmentFactory,
     OfficeActivityFactory,
     OrganizationFactory,
     RegionalOfficeFactory,
     SiteFactory,
+    StaffFactory,
     VendorFactory,
     WorkOrderFactory,
 )

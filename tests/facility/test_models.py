@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from facility.choices import EquipmentStatus, OfficeStatus, WorkOrderKind, WorkOrderStatus
 from facility.models import Equipment, OfficeActivity, Organization, RegionalOffice, WorkOrder
-from tests.facility.factories import (
+from tests.factories import (
     EquipmentFactory,
     OfficeActivityFactory,
     OfficeStaffFactory,

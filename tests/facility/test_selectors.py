@@ -5,7 +5,7 @@ import pytest
 
 from facility.choices import ActivityKind, EquipmentKind, EquipmentStatus, WorkOrderKind, WorkOrderStatus
 from facility.selectors import equipment_get_by_serial, equipment_qpu_for_site, office_operations_by_quarter
-from tests.facility.factories import (
+from tests.factories import (
     EquipmentFactory,
     OfficeActivityFactory,
     RegionalOfficeFactory,

@@ -11,11 +11,11 @@ from core.errors import DomainError
 from facility import services
 from facility.choices import EquipmentStatus, OfficeStatus, OrganizationKind, WorkOrderKind, WorkOrderStatus
 from facility.models import Equipment, OfficeActivity, Organization, RegionalOffice, Site, WorkOrder
-from tests.accounts.factories import StaffFactory
-from tests.facility.factories import (
+from tests.factories import (
     EquipmentFactory,
     OrganizationFactory,
     RegionalOfficeFactory,
+    StaffFactory,
     VendorFactory,
     WorkOrderFactory,
 )

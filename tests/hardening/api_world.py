@@ -35,16 +35,21 @@ from procurement.money import Money
 from reports.choices import ReportKind
 from scheduling.choices import BookingStatus, JobStatus
 from scheduling.services import allocation_create, backend_create, membership_add, project_create
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.facility.factories import (
+from tests.factories import (
+    BookingFactory,
+    EquipmentFactory,
+    ExchangeRateFactory,
+    JobFactory,
+    MaintenanceWindowFactory,
     OfficeActivityFactory,
     OrganizationFactory,
+    OutageFactory,
     RegionalOfficeFactory,
+    ReportFactory,
+    StaffFactory,
+    UserFactory,
     WorkOrderFactory,
 )
-from tests.procurement.factories import ExchangeRateFactory
-from tests.reports.factories import BookingFactory, JobFactory, MaintenanceWindowFactory, OutageFactory, ReportFactory
-from tests.scheduling.factories import QpuFactory
 
 # A Monday, 00:00 UTC (09:00 in Seoul).
 NOW = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
@@ -81,7 +86,7 @@ class World:
 
 def _build_scheduling(world: World) -> None:
     o = world.objects
-    qpu = QpuFactory()
+    qpu = EquipmentFactory()
     o["site"], o["equipment"] = qpu.site, qpu
     o["backend"] = backend = backend_create(name="spark", display_name="Spark", site=qpu.site, equipment=qpu)
     o["calibration"] = backend.calibrations.get()

@@ -48,11 +48,9 @@ from scheduling.selectors.common import hours_between, slot_floor
 from scheduling.selectors.projects import allocation_usage
 from scheduling.services import allocation_create, backend_create, booking_create, membership_add, project_create
 from scheduling.services.jobs import LOST_MESSAGE_AFTER, UNPUBLISHED_AFTER, job_publish_stale
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.conftest import wait_for
+from tests.factories import EquipmentFactory, OrganizationFactory, StaffFactory, UserFactory, ghz
 from tests.hardening.services import CI, postgres_service, redis_service
-from tests.scheduling.factories import OrganizationFactory, QpuFactory
-from tests.scheduling.jobs.factories import ghz
+from tests.support import wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -134,7 +132,7 @@ class World:
 
 
 def _world(extra_projects: int = 0) -> World:
-    qpu = QpuFactory()
+    qpu = EquipmentFactory()
     backend = backend_create(name="faulty", display_name="Faulty", site=qpu.site, equipment=qpu)
     today = timezone.now().date()
 
@@ -173,7 +171,7 @@ def _same_port(url: str, port: int) -> bool:
 
 @pytest.mark.worker
 def test_worker_killed_mid_report_leaves_it_to_be_completed_exactly_once(real_broker, processes, tmp_path):
-    qpu = QpuFactory()
+    qpu = EquipmentFactory()
     backend = backend_create(name="reported", display_name="Reported", site=qpu.site, equipment=qpu)
     report = Report.objects.create(
         kind="utilization",
@@ -466,7 +464,7 @@ def test_database_connection_errors_answer_503_json_and_other_database_errors_do
 
 
 def test_only_a_redelivered_message_takes_over_a_running_report(db):
-    qpu = QpuFactory()
+    qpu = EquipmentFactory()
     backend = backend_create(name="taken", display_name="Taken", site=qpu.site, equipment=qpu)
     params = {"backend": backend.pk, "start": "2026-03-02", "end": "2026-03-03", "time_zone": "UTC"}
     abandoned = timezone.now() - dt.timedelta(minutes=1)

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.accounts.factories import PASSWORD, StaffFactory, UserFactory
-from tests.portal.factories import make_backend
+from tests.factories import PASSWORD, StaffFactory, UserFactory, make_backend
 
 pytestmark = pytest.mark.django_db
 

@@ -33,8 +33,8 @@ from django.urls import URLResolver, get_resolver
 
 from reports.choices import ReportStatus
 from reports.services import report_generate, report_request
+from tests.factories import ReportFactory
 from tests.hardening.api_world import ROLES, World, world  # noqa: F401  (fixture)
-from tests.reports.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -44,28 +44,27 @@ from procurement.money import Money
 from reports.choices import ReportStatus
 from scheduling.choices import BookingStatus, JobStatus, MembershipRole
 from scheduling.models import BookingPolicy
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.facility.factories import (
-    EquipmentFactory,
-    OfficeActivityFactory,
-    OfficeStaffFactory,
-    OrganizationFactory,
-    RegionalOfficeFactory,
-    SiteFactory,
-    WorkOrderFactory,
-)
-from tests.procurement.factories import ExchangeRateFactory
-from tests.reports.factories import (
+from tests.factories import (
     AllocationFactory,
     BackendFactory,
     BookingFactory,
-    CalibrationFactory,
+    CalibrationRecordFactory,
+    EquipmentFactory,
+    ExchangeRateFactory,
     JobFactory,
     MaintenanceWindowFactory,
     MembershipFactory,
+    OfficeActivityFactory,
+    OfficeStaffFactory,
+    OrganizationFactory,
     OutageFactory,
     ProjectFactory,
+    RegionalOfficeFactory,
     ReportFactory,
+    SiteFactory,
+    StaffFactory,
+    UserFactory,
+    WorkOrderFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +179,7 @@ def grow(*, researcher: Any, officer: Any) -> None:
     # scheduling
     backend = BackendFactory(equipment=EquipmentFactory(site=site))
     BookingPolicy.objects.create(backend=backend)
-    calibration = CalibrationFactory(backend=backend, measured_at=now - dt.timedelta(days=1))
+    calibration = CalibrationRecordFactory(backend=backend, measured_at=now - dt.timedelta(days=1))
     MaintenanceWindowFactory(
         backend=backend,
         starts_at=now + dt.timedelta(days=3),

@@ -1,11 +1,7 @@
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from scheduling.choices import MembershipRole
-from tests.accounts.factories import UserFactory
-from tests.portal.factories import AllocationFactory, MembershipFactory, ProjectFactory, make_backend
+from tests.factories import AllocationFactory, MembershipFactory, ProjectFactory, UserFactory, make_backend
 
 
 @pytest.fixture
@@ -43,9 +39,3 @@ def other_project(db, backend):
 def portal_client(client, member, allocation):
     client.force_login(member)
     return client
-
-
-def next_slot(hours_ahead: int = 48) -> datetime.datetime:
-    """A whole hour some way ahead (slot-aligned, well within the booking horizon)."""
-    moment = timezone.now() + datetime.timedelta(hours=hours_ahead)
-    return moment.replace(minute=0, second=0, microsecond=0)

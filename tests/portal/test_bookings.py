@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from scheduling.choices import BookingStatus
 from scheduling.models import Booking
-from tests.portal.conftest import next_slot
-from tests.portal.factories import BookingFactory
+from tests.factories import BookingFactory
+from tests.support import next_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_change_from_preview_keeps_the_values(portal_client, backend, project):
 
 def test_taken_slot_shows_the_conflict_next_to_start(portal_client, backend, project, other_project):
     start = next_slot(72)
-    BookingFactory(backend=backend, project=other_project, user=other_project.pi, starts_at=start)
+    BookingFactory(charged=True, backend=backend, project=other_project, user=other_project.pi, starts_at=start)
     response = portal_client.post(URL, form_data(backend, project, start, step="confirm"))
     page = response.content.decode()
     assert response.status_code == 400
@@ -114,7 +114,7 @@ def test_missing_start_is_a_field_error(portal_client, backend, project):
 
 
 def test_cancel_page_shows_the_refund_then_cancels(portal_client, backend, project, member):
-    booking = BookingFactory(backend=backend, project=project, user=member, starts_at=next_slot(72))
+    booking = BookingFactory(charged=True, backend=backend, project=project, user=member, starts_at=next_slot(72))
     url = reverse("portal:booking-cancel", args=[booking.pk])
     assert "1.00 hours go back" in portal_client.get(url).content.decode()
     response = portal_client.post(url)
@@ -125,13 +125,15 @@ def test_cancel_page_shows_the_refund_then_cancels(portal_client, backend, proje
 
 
 def test_late_cancel_page_warns_the_hours_stay_charged(portal_client, backend, project, member):
-    booking = BookingFactory(backend=backend, project=project, user=member, starts_at=next_slot(3))
+    booking = BookingFactory(charged=True, backend=backend, project=project, user=member, starts_at=next_slot(3))
     page = portal_client.get(reverse("portal:booking-cancel", args=[booking.pk])).content.decode()
     assert "stay charged" in page
 
 
 def test_another_projects_booking_is_404(portal_client, backend, other_project):
-    booking = BookingFactory(backend=backend, project=other_project, user=other_project.pi, starts_at=next_slot(72))
+    booking = BookingFactory(
+        charged=True, backend=backend, project=other_project, user=other_project.pi, starts_at=next_slot(72)
+    )
     url = reverse("portal:booking-cancel", args=[booking.pk])
     assert portal_client.get(url).status_code == 404
     assert portal_client.post(url).status_code == 404
@@ -140,12 +142,11 @@ def test_another_projects_booking_is_404(portal_client, backend, other_project):
 
 
 def test_member_cannot_cancel_a_colleagues_booking(client, backend, project):
-    from tests.accounts.factories import UserFactory
-    from tests.portal.factories import MembershipFactory
+    from tests.factories import MembershipFactory, UserFactory
 
     colleague = UserFactory(username="colleague")
     MembershipFactory(project=project, user=colleague)
-    booking = BookingFactory(backend=backend, project=project, user=project.pi, starts_at=next_slot(72))
+    booking = BookingFactory(charged=True, backend=backend, project=project, user=project.pi, starts_at=next_slot(72))
     client.force_login(colleague)
     response = client.post(reverse("portal:booking-cancel", args=[booking.pk]))
     assert response.status_code == 409
@@ -156,8 +157,12 @@ def test_member_cannot_cancel_a_colleagues_booking(client, backend, project):
 
 def test_calendar_shows_others_bookings_only_as_booked(portal_client, backend, project, member, other_project):
     start = next_slot(30)
-    BookingFactory(backend=backend, project=other_project, user=other_project.pi, starts_at=start, purpose="secret")
-    BookingFactory(backend=backend, project=project, user=member, starts_at=start + datetime.timedelta(hours=2))
+    BookingFactory(
+        charged=True, backend=backend, project=other_project, user=other_project.pi, starts_at=start, purpose="secret"
+    )
+    BookingFactory(
+        charged=True, backend=backend, project=project, user=member, starts_at=start + datetime.timedelta(hours=2)
+    )
     page = portal_client.get(reverse("portal:calendar")).content.decode()
     assert "Booked" in page
     assert "OTHER-2026-09" not in page

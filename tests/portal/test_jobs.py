@@ -9,8 +9,8 @@ from scheduling.choices import JobStatus
 from scheduling.models import Job
 from scheduling.portal.forms import BELL_CIRCUIT
 from scheduling.portal.svg import histogram_svg
-from tests.portal.conftest import next_slot
-from tests.portal.factories import BookingFactory, JobFactory
+from tests.factories import BookingFactory, JobFactory
+from tests.support import next_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,12 @@ URL = "/portal/jobs/new/"
 def in_progress(backend, project, user):
     start = next_slot(0)
     return BookingFactory(
-        backend=backend, project=project, user=user, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+        charged=True,
+        backend=backend,
+        project=project,
+        user=user,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
     )
 
 
@@ -86,8 +91,10 @@ def test_too_many_shots_is_a_field_error(portal_client, backend, project):
 
 
 def test_another_projects_job_is_404(portal_client, backend, other_project):
-    booking = BookingFactory(backend=backend, project=other_project, user=other_project.pi, starts_at=next_slot())
-    job = JobFactory(booking=booking)
+    booking = BookingFactory(
+        charged=True, backend=backend, project=other_project, user=other_project.pi, starts_at=next_slot()
+    )
+    job = JobFactory(with_result=True, booking=booking)
     assert portal_client.get(reverse("portal:job-detail", args=[job.pk])).status_code == 404
     assert portal_client.post(reverse("portal:job-cancel", args=[job.pk])).status_code == 404
     listing = portal_client.get(reverse("portal:job-list")).content.decode()
@@ -95,8 +102,8 @@ def test_another_projects_job_is_404(portal_client, backend, other_project):
 
 
 def test_queued_job_can_be_cancelled(portal_client, backend, project, member):
-    booking = BookingFactory(backend=backend, project=project, user=member, starts_at=next_slot())
-    job = JobFactory(booking=booking, status=JobStatus.QUEUED, counts=None, qpu_seconds=None)
+    booking = BookingFactory(charged=True, backend=backend, project=project, user=member, starts_at=next_slot())
+    job = JobFactory(with_result=True, booking=booking, status=JobStatus.QUEUED, counts=None, qpu_seconds=None)
     response = portal_client.post(reverse("portal:job-cancel", args=[job.pk]))
     assert response.status_code == 302
     job.refresh_from_db()

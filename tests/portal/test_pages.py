@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.portal.conftest import next_slot
-from tests.portal.factories import BookingFactory, JobFactory
+from tests.factories import BookingFactory, JobFactory
+from tests.support import next_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,8 @@ def test_pages_need_login(client, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_pages_render_for_a_member(portal_client, backend, project, name):
-    booking = BookingFactory(backend=backend, project=project, user=project.pi, starts_at=next_slot())
-    JobFactory(booking=booking)
+    booking = BookingFactory(charged=True, backend=backend, project=project, user=project.pi, starts_at=next_slot())
+    JobFactory(with_result=True, booking=booking)
     response = portal_client.get(reverse(name))
     assert response.status_code == 200
     page = response.content.decode()

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.portal.conftest import next_slot
-from tests.portal.factories import AllocationFactory, BookingFactory, JobFactory, MembershipFactory, ProjectFactory
+from tests.factories import AllocationFactory, BookingFactory, JobFactory, MembershipFactory, ProjectFactory
+from tests.support import next_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +23,16 @@ def add_rows(backend, member, n, offset):
         MembershipFactory(project=project, user=member)
         AllocationFactory(project=project, backend=backend)
         start = next_slot(30 + 3 * (offset + i))
-        booking = BookingFactory(backend=backend, project=project, user=member, starts_at=start)
+        booking = BookingFactory(charged=True, backend=backend, project=project, user=member, starts_at=start)
         BookingFactory(
+            charged=True,
             backend=backend,
             project=project,
             user=member,
             starts_at=start - datetime.timedelta(days=20),
             status="completed",
         )
-        JobFactory(booking=booking)
+        JobFactory(with_result=True, booking=booking)
 
 
 def count_queries(client, url):

@@ -10,19 +10,10 @@ import pytest
 from facility.choices import OrganizationKind
 from procurement import services
 from procurement.money import Money
-from tests.facility.factories import OrganizationFactory
-from tests.procurement.factories import ExchangeRateFactory
+from tests.factories import ExchangeRateFactory, OrganizationFactory
+from tests.support import eur, utc
 
-EUR = "EUR"
 STAGES = ["planning", "tender", "evaluation", "awarded", "contracted", "implementation", "completed"]
-
-
-def eur(amount: str) -> Money:
-    return Money(Decimal(amount), EUR)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from procurement.models import ChangeRecord, ContractingProcess, OcdsRelease
 from procurement.ocds import validator
 from procurement.ocds.builder import record_package
 from procurement.selectors import procurement_summary, release_list
-from tests.procurement.conftest import eur
+from tests.support import eur
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from procurement.models import (
     Tender,
 )
 from procurement.money import CurrencyMismatchError, Money
-from tests.procurement.conftest import eur, utc
+from tests.support import eur, utc
 
 pytestmark = pytest.mark.django_db
 

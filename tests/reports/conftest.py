@@ -1,11 +1,8 @@
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.core.cache import cache
 
 from scheduling.choices import BookingStatus, JobStatus
-from tests.reports.factories import (
+from tests.factories import (
     BackendFactory,
     BookingFactory,
     JobFactory,
@@ -13,12 +10,7 @@ from tests.reports.factories import (
     OutageFactory,
     ProjectFactory,
 )
-
-SEOUL = ZoneInfo("Asia/Seoul")
-
-
-def seoul(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=SEOUL)
+from tests.support import seoul
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,7 @@ from reports.access import AREA_PERMISSION, report_kinds_requestable, report_kin
 from reports.choices import ReportKind
 from reports.models import Report
 from reports.selectors import report_list
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.reports.factories import MembershipFactory, ProjectFactory, ReportFactory
+from tests.factories import MembershipFactory, ProjectFactory, ReportFactory, StaffFactory, UserFactory
 
 LIST = "/api/v1/reports/"
 CHANGELIST = "/admin/reports/report/"

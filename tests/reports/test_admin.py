@@ -6,8 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reports.choices import ReportStatus
 from reports.models import Report
-from tests.accounts.factories import UserFactory
-from tests.reports.factories import ReportFactory
+from tests.factories import ReportFactory, UserFactory
 
 ADD = "/admin/reports/report/add/"
 CHANGELIST = "/admin/reports/report/"

@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from reports.choices import ReportStatus
 from reports.models import Report
-from tests.accounts.factories import UserFactory
-from tests.reports.factories import MembershipFactory, ProjectFactory, ReportFactory
+from tests.factories import MembershipFactory, ProjectFactory, ReportFactory, UserFactory
 
 LIST = "/api/v1/reports/"
 PARAMS = {"start": "2026-03-02", "end": "2026-03-09"}

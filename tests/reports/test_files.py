@@ -9,7 +9,7 @@ from django.core.management import call_command
 from reports import services
 from reports.choices import ReportStatus
 from reports.models import Report
-from tests.reports.factories import ReportFactory
+from tests.factories import ReportFactory
 
 PARAMS = {"start": "2026-03-02", "end": "2026-03-09", "time_zone": "Asia/Seoul"}
 

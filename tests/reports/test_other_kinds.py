@@ -13,14 +13,14 @@ import pytest
 
 from reports import services
 from reports.choices import ReportStatus
-from tests.reports.conftest import seoul
-from tests.reports.factories import (
+from tests.factories import (
     AllocationFactory,
     BookingFactory,
     JobFactory,
     MembershipFactory,
     ProjectFactory,
 )
+from tests.support import seoul
 
 
 class Money:
@@ -115,7 +115,13 @@ def test_office_activity_is_staff_only(db, researcher):
 def test_project_usage_counts_bookings_jobs_and_burns_down_the_allocation(backend, researcher):
     project = ProjectFactory(code="CBQRC-2026-01")
     MembershipFactory(project=project, user=researcher)
-    allocation = AllocationFactory(project=project, backend=backend, hours=Decimal("20"))
+    allocation = AllocationFactory(
+        project=project,
+        backend=backend,
+        hours=Decimal("20"),
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2026, 12, 31),
+    )
     done = BookingFactory(
         backend=backend,
         project=project,
@@ -165,9 +171,9 @@ def test_project_usage_counts_bookings_jobs_and_burns_down_the_allocation(backen
 def test_office_activity_with_the_real_facility_selector(db, superuser):
     from facility.choices import ActivityKind, OfficeStatus, OrganizationKind
     from facility.models import OfficeActivity, RegionalOffice
-    from tests.reports.factories import InstitutionFactory
+    from tests.factories import OrganizationFactory
 
-    vendor = InstitutionFactory(name="IQM Quantum Computers", kind=OrganizationKind.VENDOR, country="FI")
+    vendor = OrganizationFactory(name="IQM Quantum Computers", kind=OrganizationKind.VENDOR, country="FI")
     office = RegionalOffice.objects.create(
         organization=vendor,
         name="Seoul office",

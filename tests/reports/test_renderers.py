@@ -8,8 +8,8 @@ import pytest
 from reports import services
 from reports.choices import ReportFormat, ReportStatus
 from reports.renderers import charts
-from tests.reports.conftest import seoul
-from tests.reports.factories import CalibrationFactory, ReportFactory
+from tests.factories import CalibrationRecordFactory, ReportFactory
+from tests.support import seoul
 
 
 @pytest.fixture
@@ -17,8 +17,8 @@ def done_report(week, facility_manager):
     week["p1"].institution.name = "충북대학교"
     week["p1"].institution.short_name = "충북대"
     week["p1"].institution.save()
-    CalibrationFactory(backend=week["backend"], measured_at=seoul(2026, 3, 3, 9))
-    CalibrationFactory(backend=week["backend"], measured_at=seoul(2026, 3, 6, 9))
+    CalibrationRecordFactory(backend=week["backend"], measured_at=seoul(2026, 3, 3, 9))
+    CalibrationRecordFactory(backend=week["backend"], measured_at=seoul(2026, 3, 6, 9))
     report = ReportFactory(
         requester=facility_manager,
         params={"backend": week["backend"].pk, "start": "2026-03-02", "end": "2026-03-09", "time_zone": "Asia/Seoul"},

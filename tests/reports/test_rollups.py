@@ -15,9 +15,8 @@ from reports.models import JobRollup, JobRollupDay, JobWaitRollup
 from reports.services import job_days_seal
 from reports.tasks import job_days_seal_task
 from scheduling.choices import BookingStatus, JobStatus
-from tests.accounts.factories import UserFactory
-from tests.reports.conftest import seoul
-from tests.reports.factories import BackendFactory, BookingFactory, JobFactory, OutageFactory, ProjectFactory
+from tests.factories import BackendFactory, BookingFactory, JobFactory, OutageFactory, ProjectFactory, UserFactory
+from tests.support import seoul
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
 # Long after the period: every day of it can be sealed.
@@ -60,7 +59,7 @@ def busy_month(db):
         )
         if booking.status == BookingStatus.COMPLETED:
             t = start + dt.timedelta(seconds=rng.randint(0, 900))
-            while t < booking.ends_at - dt.timedelta(minutes=10):
+            while t < start + length - dt.timedelta(minutes=10):  # the booking's end
                 run = dt.timedelta(seconds=rng.uniform(1, 400))
                 JobFactory(
                     booking=booking,

@@ -14,8 +14,7 @@ from core.errors import DomainError
 from reports import services
 from reports.choices import ReportKind, ReportStatus
 from reports.models import Report
-from tests.accounts.factories import UserFactory
-from tests.reports.factories import MembershipFactory, ProjectFactory, ReportFactory
+from tests.factories import MembershipFactory, ProjectFactory, ReportFactory, UserFactory
 
 UTIL = {"start": "2026-03-02", "end": "2026-03-09"}
 

@@ -6,8 +6,8 @@ from django.db import transaction
 from reports.choices import ReportStatus
 from reports.models import Report
 from reports.tasks import report_files_render_task, report_generate_task
-from tests.conftest import wait_for
-from tests.reports.factories import ReportFactory
+from tests.factories import ReportFactory
+from tests.support import wait_for
 
 
 @pytest.mark.worker

@@ -10,18 +10,18 @@ from django.test.utils import CaptureQueriesContext
 
 from reports.metrics.utilization import compute
 from scheduling.choices import BookingStatus, JobStatus
-from tests.accounts.factories import UserFactory
-from tests.reports.conftest import seoul
-from tests.reports.factories import (
+from tests.factories import (
     AllocationFactory,
     BackendFactory,
     BookingFactory,
-    CalibrationFactory,
+    CalibrationRecordFactory,
     JobFactory,
     MaintenanceWindowFactory,
     OutageFactory,
     ProjectFactory,
+    UserFactory,
 )
+from tests.support import seoul
 
 H = 3600
 MON, NEXT_MON = dt.date(2026, 3, 2), dt.date(2026, 3, 9)
@@ -205,7 +205,13 @@ def test_by_user_lists_the_top_ten_and_the_rest_in_one_row(backend):
 
 def test_by_project_reports_allocation_granted_charged_and_remaining(backend):
     project = ProjectFactory(code="ALLOC")
-    allocation = AllocationFactory(project=project, backend=backend, hours=Decimal("50"))
+    allocation = AllocationFactory(
+        project=project,
+        backend=backend,
+        hours=Decimal("50"),
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2026, 12, 31),
+    )
     BookingFactory(
         backend=backend,
         project=project,
@@ -239,7 +245,7 @@ def test_jobs_of_other_backends_and_jobs_not_started_are_ignored(week):
 
 
 def test_calibrations_feed_the_fidelity_series(backend):
-    CalibrationFactory(backend=backend, measured_at=seoul(2026, 3, 4, 6))
+    CalibrationRecordFactory(backend=backend, measured_at=seoul(2026, 3, 4, 6))
     (point,) = run(backend)["calibrations"]
     assert point["prx_fidelity"] == pytest.approx(0.997)
     assert point["cz_fidelity"] == pytest.approx(0.962)

@@ -6,17 +6,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from scheduling.services import allocation_create, backend_create, membership_add, project_create
-from tests.accounts.factories import UserFactory
-from tests.scheduling.factories import OrganizationFactory, QpuFactory
-
-# A Monday, 00:00 UTC (09:00 in Seoul); every test that uses `now` runs at this instant.
-NOW = datetime.datetime(2026, 3, 2, 0, 0, tzinfo=datetime.UTC)
-
-
-def at(hours: float = 0, days: float = 0) -> datetime.datetime:
-    """NOW plus an offset."""
-    return NOW + datetime.timedelta(days=days, hours=hours)
+from scheduling.services import allocation_create, membership_add, project_create
+from tests import factories
+from tests.factories import OrganizationFactory, UserFactory
+from tests.support import NOW
 
 
 @pytest.fixture
@@ -28,8 +21,7 @@ def now():
 @pytest.fixture
 def make_backend(db):
     def make(name="spark", **fields):
-        qpu = QpuFactory()
-        return backend_create(name=name, display_name=name.title(), site=qpu.site, equipment=qpu, **fields)
+        return factories.make_backend(name=name, display_name=name.title(), **fields)
 
     return make
 

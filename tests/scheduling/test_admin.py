@@ -7,9 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from scheduling.choices import BookingStatus
 from scheduling.models import Booking, MaintenanceWindow
 from scheduling.services import booking_policy_update
-from tests.accounts.factories import UserFactory
-from tests.scheduling.conftest import at
-from tests.scheduling.test_bookings import book
+from tests.factories import UserFactory
+from tests.support import at, book
 
 pytestmark = pytest.mark.usefixtures("now")
 

@@ -14,9 +14,8 @@ from scheduling.services import (
     maintenance_window_create,
     outage_create,
 )
-from tests.accounts.factories import UserFactory
-from tests.scheduling.conftest import at
-from tests.scheduling.test_bookings import book
+from tests.factories import UserFactory
+from tests.support import at, book
 
 pytestmark = pytest.mark.usefixtures("now")
 
@@ -70,9 +69,9 @@ def test_backend_list_query_count_is_constant(make_client, researcher, make_back
 
 
 def test_backend_create_by_staff_only(make_client, researcher, facility_manager):
-    from tests.scheduling.factories import QpuFactory
+    from tests.factories import EquipmentFactory
 
-    qpu = QpuFactory()
+    qpu = EquipmentFactory()
     body = {"name": "spark-2", "display_name": "Spark 2", "site": qpu.site.pk, "equipment": qpu.pk}
     assert make_client(researcher).post("/api/v1/backends/", body, format="json").status_code == 403
     response = make_client(facility_manager).post(
@@ -441,7 +440,7 @@ def test_projects_own_for_researchers_all_for_staff(make_client, researcher, fac
 
 
 def test_project_create_by_staff(make_client, facility_manager, researcher):
-    from tests.facility.factories import OrganizationFactory
+    from tests.factories import OrganizationFactory
 
     pi = UserFactory()
     body = {

@@ -10,34 +10,19 @@ from django.db import IntegrityError, connection, transaction
 from core.errors import DomainError
 from scheduling.choices import BookingStatus, CancelReason
 from scheduling.models import Booking, Job
-from scheduling.selectors import allocation_usage
 from scheduling.services import (
     booking_approve,
     booking_cancel,
     booking_cancel_preview,
-    booking_create,
     booking_policy_update,
     booking_reject,
     booking_series_create,
     booking_sweep,
 )
-from tests.accounts.factories import UserFactory
-from tests.scheduling.conftest import NOW, at
+from tests.factories import UserFactory
+from tests.support import NOW, assert_usage_matches_bookings, at, book
 
 pytestmark = pytest.mark.usefixtures("now")
-
-
-def book(backend, project, user, start, end, **kwargs):
-    return booking_create(backend=backend, project=project, user=user, starts_at=start, ends_at=end, **kwargs)
-
-
-def assert_usage_matches_bookings(allocation):
-    """charged/remaining from the selector equal what the bookings say, recomputed in Python."""
-    usage = allocation_usage(project=allocation.project).get(pk=allocation.pk)
-    held = sum((b.charged_hours for b in Booking.objects.filter(allocation=allocation)), Decimal("0"))
-    assert usage.charged_hours == held
-    assert usage.remaining_hours == allocation.hours - held
-    return usage
 
 
 def test_booking_create_confirms_and_charges(backend, project, researcher, allocation):

@@ -4,8 +4,7 @@ import pytest
 from icalendar import Calendar
 
 from scheduling.services import booking_cancel, maintenance_window_create
-from tests.scheduling.conftest import at
-from tests.scheduling.test_bookings import book
+from tests.support import at, book
 
 pytestmark = pytest.mark.usefixtures("now")
 

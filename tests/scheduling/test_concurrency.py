@@ -12,14 +12,13 @@ from rest_framework.test import APIClient
 from scheduling.choices import ACTIVE_BOOKING_STATUSES
 from scheduling.models import Booking
 from scheduling.services import allocation_create, backend_create, membership_add, project_create
-from tests.accounts.factories import UserFactory
-from tests.scheduling.factories import OrganizationFactory, QpuFactory
+from tests.factories import EquipmentFactory, OrganizationFactory, UserFactory
 
 THREADS = 20
 
 
 def test_concurrent_overlapping_requests_book_exactly_once(transactional_db):
-    qpu = QpuFactory()
+    qpu = EquipmentFactory()
     backend = backend_create(name="race", display_name="Race", site=qpu.site, equipment=qpu)
     users = [UserFactory() for _ in range(THREADS)]
     project = project_create(code="RACE-1", title="Race", institution=OrganizationFactory(), pi=users[0])

@@ -16,8 +16,7 @@ from scheduling.services import (
     outage_credit,
     outage_update,
 )
-from tests.scheduling.conftest import at
-from tests.scheduling.test_bookings import assert_usage_matches_bookings, book
+from tests.support import assert_usage_matches_bookings, at, book
 
 pytestmark = pytest.mark.usefixtures("now")
 

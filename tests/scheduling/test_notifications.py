@@ -3,8 +3,7 @@
 import pytest
 
 from scheduling.services import booking_approve, booking_policy_update, booking_reject, booking_reminders_send
-from tests.scheduling.conftest import at
-from tests.scheduling.test_bookings import book
+from tests.support import at, book
 
 pytestmark = pytest.mark.usefixtures("now")
 

@@ -11,8 +11,7 @@ from scheduling.choices import BookingStatus
 from scheduling.models import Backend, Booking, Project
 from scheduling.selectors import allocation_usage, calibration_latest
 from scheduling.tasks import booking_reminders_task, booking_sweep_task
-from tests.scheduling.conftest import at
-from tests.scheduling.test_bookings import book
+from tests.support import at, book
 
 
 def test_beat_schedules_are_created_by_migration(db):

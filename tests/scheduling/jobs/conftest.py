@@ -8,8 +8,7 @@ import pytest
 
 from accounts.models import User
 from scheduling.models import Backend, Booking, Project
-from tests.accounts.factories import UserFactory
-from tests.scheduling.jobs.factories import BackendFactory, BookingFactory, MembershipFactory, ProjectFactory
+from tests.factories import BackendFactory, BookingFactory, MembershipFactory, ProjectFactory, UserFactory
 
 
 @dataclass
@@ -27,7 +26,7 @@ def world(db) -> JobWorld:
     project = ProjectFactory()
     member = UserFactory(username="member")
     MembershipFactory(project=project, user=member)
-    booking = BookingFactory(backend=backend, project=project, user=member)
+    booking = BookingFactory(backend=backend, project=project, user=member, in_progress=True)
     return JobWorld(backend=backend, project=project, member=member, booking=booking)
 
 

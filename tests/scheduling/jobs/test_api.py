@@ -7,8 +7,7 @@ from django.utils import timezone
 from scheduling.choices import JobStatus
 from scheduling.models import Job
 from scheduling.tasks import job_execute_task
-from tests.accounts.factories import StaffFactory
-from tests.scheduling.jobs.factories import GHZ3, BookingFactory, JobFactory, MembershipFactory
+from tests.factories import GHZ3, BookingFactory, JobFactory, MembershipFactory, StaffFactory
 
 URL = "/api/v1/jobs/"
 FIELDS = {
@@ -106,8 +105,8 @@ def test_anonymous_answers_401(api_client):
 
 
 def test_list_shows_own_projects_only_and_staff_see_all(world, client, make_client, facility_manager):
-    mine = JobFactory(booking=world.booking)
-    theirs = JobFactory()
+    mine = JobFactory(queued=True, booking=world.booking)
+    theirs = JobFactory(queued=True)
     assert [row["id"] for row in client.get(URL).data["results"]] == [mine.pk]
     assert {row["id"] for row in make_client(facility_manager).get(URL).data["results"]} == {mine.pk, theirs.pk}
     # Staff without the job permission see only their own projects, like researchers.
@@ -115,12 +114,12 @@ def test_list_shows_own_projects_only_and_staff_see_all(world, client, make_clie
 
 
 def test_list_filters(world, client):
-    done = JobFactory(booking=world.booking, status=JobStatus.COMPLETED)
-    queued = JobFactory(booking=world.booking)
+    done = JobFactory(queued=True, booking=world.booking, status=JobStatus.COMPLETED)
+    queued = JobFactory(queued=True, booking=world.booking)
     other_booking = BookingFactory(
         backend=world.backend, project=world.project, starts_at=timezone.now() + timedelta(hours=2)
     )
-    elsewhere = JobFactory(booking=other_booking)
+    elsewhere = JobFactory(queued=True, booking=other_booking)
     ids = lambda query: {row["id"] for row in client.get(URL, query).data["results"]}  # noqa: E731
     assert ids({"status": "completed"}) == {done.pk}
     assert ids({"booking": other_booking.pk}) == {elsewhere.pk}
@@ -130,19 +129,19 @@ def test_list_filters(world, client):
 
 
 def test_list_query_count_stays_constant(world, client, django_assert_num_queries):
-    JobFactory(booking=world.booking)
+    JobFactory(queued=True, booking=world.booking)
     with django_assert_num_queries(3) as first:  # token with its user, count, page
         client.get(URL)
     for i in range(5):
-        JobFactory(booking=world.booking)
+        JobFactory(queued=True, booking=world.booking)
         later = timezone.now() + timedelta(hours=2 + 2 * i)  # bookings on one backend never overlap
-        JobFactory(booking=BookingFactory(backend=world.backend, project=world.project, starts_at=later))
+        JobFactory(queued=True, booking=BookingFactory(backend=world.backend, project=world.project, starts_at=later))
     with django_assert_num_queries(len(first.captured_queries)):
         assert client.get(URL).data["count"] == 11
 
 
 def test_others_jobs_answer_404(world, client):
-    theirs = JobFactory(status=JobStatus.COMPLETED, counts={"0": 1})
+    theirs = JobFactory(queued=True, status=JobStatus.COMPLETED, counts={"0": 1})
     for suffix in ("", "result/"):
         assert client.get(f"{URL}{theirs.pk}/{suffix}").status_code == 404
     assert client.post(f"{URL}{theirs.pk}/cancel/").status_code == 404
@@ -152,6 +151,7 @@ def test_others_jobs_answer_404(world, client):
 
 def test_detail_and_result_of_a_completed_job(world, client):
     job = JobFactory(
+        queued=True,
         booking=world.booking,
         status=JobStatus.COMPLETED,
         counts={"000": 60, "111": 40},
@@ -173,14 +173,14 @@ def test_detail_and_result_of_a_completed_job(world, client):
 
 @pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED, JobStatus.CANCELLED])
 def test_result_before_completion_answers_409(world, client, status):
-    job = JobFactory(booking=world.booking, status=status)
+    job = JobFactory(queued=True, booking=world.booking, status=status)
     response = client.get(f"{URL}{job.pk}/result/")
     assert response.status_code == 409
     assert (response.data["code"], response.data["status"]) == ("job_not_finished", status)
 
 
 def test_cancel_a_queued_job_then_again(world, client):
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     response = client.post(f"{URL}{job.pk}/cancel/")
     assert response.status_code == 200
     assert response.data["status"] == "cancelled"
@@ -190,7 +190,7 @@ def test_cancel_a_queued_job_then_again(world, client):
 
 
 def test_cancel_a_running_job_answers_409_and_changes_nothing(world, client):
-    job = JobFactory(booking=world.booking, status=JobStatus.RUNNING)
+    job = JobFactory(queued=True, booking=world.booking, status=JobStatus.RUNNING)
     response = client.post(f"{URL}{job.pk}/cancel/")
     assert response.status_code == 409
     assert response.data["code"] == "not_cancellable"
@@ -200,7 +200,7 @@ def test_cancel_a_running_job_answers_409_and_changes_nothing(world, client):
 
 def test_other_members_of_the_project_see_the_job(world, make_client):
     colleague = MembershipFactory(project=world.project).user
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     assert make_client(colleague).get(f"{URL}{job.pk}/").status_code == 200
 
 

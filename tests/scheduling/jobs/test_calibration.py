@@ -4,7 +4,7 @@ import pytest
 
 from scheduling.calibration import calibration_from_record, calibration_payload, timing_from_backend
 from scheduling.simulator import DEFAULT_CALIBRATION, CalibrationError, TimingProfile
-from tests.scheduling.jobs.factories import BackendFactory, CalibrationRecordFactory
+from tests.factories import BackendFactory, CalibrationRecordFactory
 
 
 def test_no_record_means_the_default_calibration():

@@ -6,7 +6,7 @@ from django.utils import timezone
 from scheduling import demo_jobs
 from scheduling.choices import BookingStatus, JobStatus
 from scheduling.models import Job
-from tests.scheduling.jobs.factories import BookingFactory, CalibrationRecordFactory
+from tests.factories import BookingFactory, CalibrationRecordFactory
 
 
 @pytest.mark.django_db

@@ -22,7 +22,7 @@ from scheduling.services.jobs import (
 )
 from scheduling.simulator import DEFAULT_TIMING, metered_seconds, prepare_circuit
 from scheduling.tasks import job_execute_task
-from tests.scheduling.jobs.factories import GHZ3, BookingFactory, CalibrationRecordFactory, JobFactory, ghz
+from tests.factories import GHZ3, BookingFactory, CalibrationRecordFactory, JobFactory, ghz
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_submit_refuses_ended_cancelled_or_unconfirmed_bookings(world, published
 
 def test_submit_refuses_a_booking_of_another_project_or_backend(world, published):
     other_project = BookingFactory(backend=world.backend, starts_at=timezone.now() + timedelta(hours=2))
-    other_backend = BookingFactory(project=world.project)
+    other_backend = BookingFactory(project=world.project, in_progress=True)
     for booking in (other_project, other_backend):
         with pytest.raises(ValidationError) as caught:
             submit(world, booking=booking)
@@ -222,7 +222,7 @@ def test_execute_before_the_booking_starts_reschedules_for_its_start(world, publ
     world.booking.starts_at = timezone.now() + timedelta(minutes=20)
     world.booking.ends_at = world.booking.starts_at + timedelta(hours=1)
     world.booking.save()
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     assert deliver(job) == JobRunOutcome.WAITING
     job.refresh_from_db()
@@ -235,7 +235,7 @@ def test_execute_holds_the_job_during_an_ongoing_outage_and_runs_it_after(world,
     outage = Outage.objects.create(
         backend=world.backend, starts_at=timezone.now() - timedelta(minutes=5), severity=OutageSeverity.MAJOR
     )
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     assert deliver(job) == JobRunOutcome.HELD
     job.refresh_from_db()
@@ -247,7 +247,7 @@ def test_execute_holds_the_job_during_an_ongoing_outage_and_runs_it_after(world,
 
 
 def test_execute_cancels_a_job_whose_booking_ended(world, published):
-    job = JobFactory(booking=world.booking, submitted_at=world.booking.starts_at)
+    job = JobFactory(queued=True, booking=world.booking, submitted_at=world.booking.starts_at)
     job_publish(job_id=job.pk)
     world.booking.ends_at = timezone.now() - timedelta(minutes=1)
     world.booking.save()
@@ -257,7 +257,7 @@ def test_execute_cancels_a_job_whose_booking_ended(world, published):
 
 
 def test_duplicate_message_for_a_completed_job_does_nothing(world, published):
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     assert deliver(job) == JobRunOutcome.COMPLETED
     job.refresh_from_db()
@@ -268,7 +268,7 @@ def test_duplicate_message_for_a_completed_job_does_nothing(world, published):
 
 
 def test_superseded_message_cannot_claim_the_job(world, published):
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     job.refresh_from_db()
     old_token = job.enqueued_at.isoformat()
@@ -281,7 +281,7 @@ def test_superseded_message_cannot_claim_the_job(world, published):
 
 
 def test_redelivered_message_reruns_a_job_its_dead_worker_left_running(world, published):
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     job.refresh_from_db()
     # The first delivery claimed the job, then its worker died before finishing.
@@ -292,7 +292,7 @@ def test_redelivered_message_reruns_a_job_its_dead_worker_left_running(world, pu
 
 
 def test_two_concurrent_deliveries_complete_the_job_once(world, published):
-    job = JobFactory(booking=world.booking, seed=3)
+    job = JobFactory(queued=True, booking=world.booking, seed=3)
     job_publish(job_id=job.pk)
     job.refresh_from_db()
     token = job.enqueued_at.isoformat()
@@ -315,7 +315,7 @@ def test_two_concurrent_deliveries_complete_the_job_once(world, published):
 
 def test_execute_failure_is_recorded_with_a_readable_error(world, published):
     CalibrationRecordFactory(backend=world.backend, couplers=[])
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     assert deliver(job) == JobRunOutcome.FAILED
     job.refresh_from_db()
@@ -327,7 +327,7 @@ def test_execute_failure_is_recorded_with_a_readable_error(world, published):
 
 
 def test_execute_records_a_crash_of_the_simulator_as_failed(world, published):
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     with mock.patch.object(services, "run", side_effect=MemoryError("out of memory")):
         assert deliver(job) == JobRunOutcome.FAILED
@@ -340,7 +340,7 @@ def test_execute_records_a_crash_of_the_simulator_as_failed(world, published):
 
 
 def test_cancel_a_queued_job(world, published):
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     cancelled = job_cancel(job=job)
     assert (cancelled.status, cancelled.cancel_reason) == (JobStatus.CANCELLED, JobCancelReason.USER)
     assert cancelled.finished_at is not None
@@ -348,7 +348,7 @@ def test_cancel_a_queued_job(world, published):
 
 @pytest.mark.parametrize("status", [JobStatus.RUNNING, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED])
 def test_cancel_refuses_jobs_that_are_not_queued(world, published, status):
-    job = JobFactory(booking=world.booking, status=status)
+    job = JobFactory(queued=True, booking=world.booking, status=status)
     with pytest.raises(DomainError) as caught:
         job_cancel(job=job)
     assert caught.value.code == "not_cancellable"
@@ -366,11 +366,14 @@ def test_cancel_expired_cancels_only_queued_jobs_of_ended_or_cancelled_bookings(
         ends_at=now - timedelta(hours=2),
     )
     cancelled = BookingFactory(
-        backend=world.backend, project=world.project, status=BookingStatus.CANCELLED, cancelled_at=now
+        backend=world.backend, project=world.project, status=BookingStatus.CANCELLED, cancelled_at=now, in_progress=True
     )
-    expired = [JobFactory(booking=ended, submitted_at=ended.starts_at), JobFactory(booking=cancelled)]
-    live = JobFactory(booking=world.booking)
-    finished = JobFactory(booking=ended, submitted_at=ended.starts_at, status=JobStatus.COMPLETED)
+    expired = [
+        JobFactory(queued=True, booking=ended, submitted_at=ended.starts_at),
+        JobFactory(queued=True, booking=cancelled),
+    ]
+    live = JobFactory(queued=True, booking=world.booking)
+    finished = JobFactory(queued=True, booking=ended, submitted_at=ended.starts_at, status=JobStatus.COMPLETED)
     assert job_cancel_expired() == 2
     for job in expired:
         job.refresh_from_db()
@@ -394,14 +397,14 @@ def test_broker_down_at_submit_leaves_the_job_for_the_sweeper(world, published, 
 
 
 def test_sweeper_republishes_an_abandoned_run_which_then_completes(world, published):
-    job = JobFactory(booking=world.booking)
+    job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     long_ago = timezone.now() - RUN_LEASE - timedelta(minutes=1)
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING, started_at=long_ago, submitted_at=long_ago, attempts=1
     )
     now = timezone.now()
-    fresh = JobFactory(booking=world.booking, status=JobStatus.RUNNING, submitted_at=now, started_at=now)
+    fresh = JobFactory(queued=True, booking=world.booking, status=JobStatus.RUNNING, submitted_at=now, started_at=now)
     assert job_publish_stale() == 1
     assert deliver(job) == JobRunOutcome.COMPLETED
     fresh.refresh_from_db()

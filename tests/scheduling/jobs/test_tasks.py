@@ -19,8 +19,8 @@ from scheduling.choices import JobStatus
 from scheduling.models import Job
 from scheduling.services.jobs import TEST_DELAY_ENV, job_submit
 from scheduling.tasks import job_execute_task
-from tests.conftest import wait_for
-from tests.scheduling.jobs.factories import ghz
+from tests.factories import ghz
+from tests.support import wait_for
 
 ROOT = Path(settings.BASE_DIR)
 

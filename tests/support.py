@@ -1,0 +1,90 @@
+"""Helpers the test modules share that are not factories: fixed instants, waiting, small service shortcuts.
+
+Test modules import helpers from here (and data from tests.factories), never from a conftest or another test
+module; conftest files hold fixtures only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from procurement.money import Money
+from scheduling.models import Booking
+from scheduling.selectors import allocation_usage
+from scheduling.services import booking_create
+
+# A Monday, 00:00 UTC (09:00 in Seoul); every scheduling test that uses the `now` fixture runs at this instant.
+NOW = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def at(hours: float = 0, days: float = 0) -> dt.datetime:
+    """NOW plus an offset."""
+    return NOW + dt.timedelta(days=days, hours=hours)
+
+
+def seoul(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SEOUL)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
+
+
+def next_slot(hours_ahead: int = 48) -> dt.datetime:
+    """A whole hour some way ahead of the real now (slot-aligned, well within the booking horizon)."""
+    moment = timezone.now() + dt.timedelta(hours=hours_ahead)
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def eur(amount: str) -> Money:
+    return Money(Decimal(amount), "EUR")
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.1) -> object:
+    """Poll until `predicate()` is truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
+
+
+def book(backend, project, user, start, end, **kwargs):
+    """A booking made by the service (every rule applies)."""
+    return booking_create(backend=backend, project=project, user=user, starts_at=start, ends_at=end, **kwargs)
+
+
+def assert_usage_matches_bookings(allocation):
+    """charged/remaining from the selector equal what the bookings say, recomputed in Python."""
+    usage = allocation_usage(project=allocation.project).get(pk=allocation.pk)
+    held = sum((b.charged_hours for b in Booking.objects.filter(allocation=allocation)), Decimal("0"))
+    assert usage.charged_hours == held
+    assert usage.remaining_hours == allocation.hours - held
+    return usage
+
+
+# Browser tests. Runs in every page before its own scripts (injected by the browser, so the page's CSP does not
+# apply to it): each Content-Security-Policy violation is reported on the console with this prefix.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}`);
+});
+"""
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    """The console messages that tell of a Content-Security-Policy violation (the event, or Chromium's own)."""
+    return [m for m in messages if m.startswith("CSP violation:") or "Content Security Policy" in m]
