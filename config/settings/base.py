@@ -105,7 +105,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # embedded d
         "transaction_mode": "IMMEDIATE",
     }
 else:  # PostgreSQL via psycopg 3; the pool excludes CONN_MAX_AGE
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool("DATABASE_POOL", default=True)
+    # A request waits at most DATABASE_POOL_TIMEOUT seconds for a connection: while the database is unreachable
+    # (a restart, a failover) requests answer 503 `database_unavailable` that quickly instead of holding a worker for
+    # psycopg's default 30 s, and succeed again as soon as it is back.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = (
+        {"timeout": env.float("DATABASE_POOL_TIMEOUT", default=1.0)}
+        if env.bool("DATABASE_POOL", default=True)
+        else False
+    )
     # With the pool on, Django hands this to psycopg's pool as `check=ConnectionPool.check_connection`: a connection
     # is checked before it is lent, so a server restart costs no failed request afterwards. Passing `check` in the
     # pool options as well makes the pool's constructor fail (Django 5.2 already passes it).

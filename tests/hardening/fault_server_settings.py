@@ -1,11 +1,8 @@
 """Settings of the gunicorn subprocess of the PostgreSQL restart test (not a test module).
 
-The test settings, but with the connection pool on as in production (`config.settings.base`): the test
-settings turn it off, and what must recover after a database restart is the production configuration.
+The test settings, which keep production's connection pool, health checks and pool timeout
+(`config.settings.base`): what must fail cleanly and recover after a database restart is the production
+configuration. Nothing is overridden here; the module exists so the subprocess names its settings explicitly.
 """
 
 from config.settings.test import *  # noqa: F403
-from config.settings.test import DATABASES, env
-
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"]["pool"] = env.bool("DATABASE_POOL", default=True)
