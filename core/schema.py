@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -210,3 +211,7 @@ def postprocess_error_responses(result: dict[str, Any], generator: Any, request:
                     }
                 responses[str(status)] = response
     return result
+
+
+# An operation-level note that a workflow step may be refused by a domain rule (its body is added by the hook above).
+DOMAIN_ERROR = OpenApiResponse(description='Domain rule refused the step: `{"detail", "code", ...}`')

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.identity import authenticated_user
 from core.parsers import StrictMultiPartParser
 from core.permissions import StaffModelPermissions
+from core.viewsets import ServiceViewSet
 from procurement import selectors, services
 from procurement import serializers as s
 from procurement.models import OcdsRelease
@@ -30,49 +32,36 @@ ERROR_BODY = inline_serializer(
 )
 
 
-class ProcurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """List and retrieve through a selector; writes call one service each. No delete: nothing is hard-deleted."""
-
-    permission_classes = [StaffModelPermissions]
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    output_serializer: type[serializers.Serializer] = serializers.Serializer
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return self.output_serializer
-
-    def created(self, obj: Any) -> Response:
-        return Response(
-            self.output_serializer(obj, context={"request": self.request}).data, status=status.HTTP_201_CREATED
-        )
-
-    def ok(self, obj: Any) -> Response:
-        return Response(self.output_serializer(obj, context={"request": self.request}).data)
-
-    def validated(self, serializer_class: type[serializers.Serializer], *, partial: bool = False) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+def _schema(input_serializer: Any, output: Any, *, update: Any = None, refusals: bool = False) -> Any:
+    """The create and partial-update documentation of a procurement viewset (409: a refused workflow step)."""
+    refused = {409: ERROR_BODY} if refusals else {}
+    views = {"create": extend_schema(request=input_serializer, responses={201: output})}
+    if update is not None:
+        views["partial_update"] = extend_schema(request=update, responses={200: output, **refused})
+    return extend_schema_view(**views)
 
 
-class ProcessViewSet(ProcurementViewSet):
+@extend_schema_view(
+    create=extend_schema(request=s.ProcessInputSerializer, responses={201: s.ProcessOutputSerializer}),
+    partial_update=extend_schema(
+        request=s.ProcessInputSerializer, responses={200: s.ProcessOutputSerializer, 409: ERROR_BODY}
+    ),
+)
+class ProcessViewSet(ServiceViewSet):
     """Contracting processes, their workflow steps, history and OCDS releases."""
 
-    output_serializer = s.ProcessOutputSerializer
+    serializer_class = s.ProcessOutputSerializer
+    input_serializer = s.ProcessInputSerializer
     filterset_fields = ["status", "buyer", "procuring_entity"]
 
     def get_queryset(self) -> Any:
         return selectors.process_list()
 
-    @extend_schema(request=s.ProcessInputSerializer, responses={201: s.ProcessOutputSerializer})
-    def create(self, request: Request) -> Response:
-        data = self.validated(s.ProcessInputSerializer)
-        return self.created(services.process_create(user=authenticated_user(request), **data))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.process_create(user=authenticated_user(request), **data)
 
-    @extend_schema(request=s.ProcessInputSerializer, responses={200: s.ProcessOutputSerializer, 409: ERROR_BODY})
-    def partial_update(self, request: Request, pk: str) -> Response:
-        data = self.validated(s.ProcessInputSerializer, partial=True)
-        process = services.process_update(process=self.get_object(), user=authenticated_user(request), **data)
-        return self.ok(process)
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        return services.process_update(process=instance, user=authenticated_user(request), **data)
 
     @extend_schema(request=s.TransitionInputSerializer, responses={200: s.ProcessOutputSerializer, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
@@ -81,7 +70,7 @@ class ProcessViewSet(ProcurementViewSet):
         process = services.process_transition(
             process=self.get_object(), to=data["to"], note=data["note"], user=authenticated_user(request)
         )
-        return self.ok(process)
+        return self.respond(process)
 
     @extend_schema(responses={200: s.HistoryOutputSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)  # a plain list (API.md), not a page
@@ -96,28 +85,28 @@ class ProcessViewSet(ProcurementViewSet):
         return Response(release_package(releases, uri=request.build_absolute_uri()))
 
 
-class TenderViewSet(ProcurementViewSet):
-    output_serializer = s.TenderOutputSerializer
+@_schema(s.TenderInputSerializer, s.TenderOutputSerializer, update=s.TenderInputSerializer, refusals=True)
+class TenderViewSet(ServiceViewSet):
+    """The tender of a process: periods, estimated value, items (published by the `tender` step)."""
+
+    serializer_class = s.TenderOutputSerializer
+    input_serializer = s.TenderInputSerializer
     filterset_fields = ["process", "status"]
 
     def get_queryset(self) -> Any:
         return selectors.tender_list()
 
-    @extend_schema(request=s.TenderInputSerializer, responses={201: s.TenderOutputSerializer})
-    def create(self, request: Request) -> Response:
-        data = s.tender_columns(self.validated(s.TenderInputSerializer))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        data = s.tender_columns(data)
         items = [s.item_columns(item) for item in data.pop("items", [])]
-        tender = services.tender_create(user=authenticated_user(request), items=items, **data)
-        return self.created(selectors.tender_list().get(pk=tender.pk))
+        return services.tender_create(user=authenticated_user(request), items=items, **data)
 
-    @extend_schema(request=s.TenderInputSerializer, responses={200: s.TenderOutputSerializer, 409: ERROR_BODY})
-    def partial_update(self, request: Request, pk: str) -> Response:
-        data = s.tender_columns(self.validated(s.TenderInputSerializer, partial=True))
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        data = s.tender_columns(data)
         data.pop("process", None)
         if data.pop("items", None) is not None:
             raise serializers.ValidationError({"items": ["Add items with POST .../tenders/{id}/items/."]})
-        tender = services.tender_update(tender=self.get_object(), user=authenticated_user(request), **data)
-        return self.ok(selectors.tender_list().get(pk=tender.pk))
+        return services.tender_update(tender=instance, user=authenticated_user(request), **data)
 
     @extend_schema(request=s.TenderItemSerializer, responses={201: s.TenderOutputSerializer, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
@@ -125,131 +114,146 @@ class TenderViewSet(ProcurementViewSet):
         item = s.item_columns(self.validated(s.TenderItemSerializer))
         tender = self.get_object()
         services.tender_item_create(tender=tender, user=authenticated_user(request), **item)
-        return self.created(selectors.tender_list().get(pk=tender.pk))
+        return self.respond(tender, status_code=status.HTTP_201_CREATED)
 
 
-class BidViewSet(ProcurementViewSet):
-    output_serializer = s.BidOutputSerializer
+@_schema(s.BidInputSerializer, s.BidOutputSerializer, update=s.BidUpdateSerializer)
+class BidViewSet(ServiceViewSet):
+    """Bids on a published tender; their evaluation (status, rank)."""
+
+    serializer_class = s.BidOutputSerializer
+    input_serializer = s.BidInputSerializer
+    update_serializer = s.BidUpdateSerializer
     filterset_fields = ["tender", "status", "tenderer"]
 
     def get_queryset(self) -> Any:
         return selectors.bid_list()
 
-    @extend_schema(request=s.BidInputSerializer, responses={201: s.BidOutputSerializer})
-    def create(self, request: Request) -> Response:
-        return self.created(
-            services.bid_create(user=authenticated_user(request), **self.validated(s.BidInputSerializer))
-        )
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.bid_create(user=authenticated_user(request), **data)
 
-    @extend_schema(request=s.BidUpdateSerializer, responses={200: s.BidOutputSerializer})
-    def partial_update(self, request: Request, pk: str) -> Response:
-        data = self.validated(s.BidUpdateSerializer, partial=True)
-        return self.ok(services.bid_update(bid=self.get_object(), user=authenticated_user(request), **data))
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        return services.bid_update(bid=instance, user=authenticated_user(request), **data)
 
 
-class AwardViewSet(ProcurementViewSet):
-    output_serializer = s.AwardOutputSerializer
+@_schema(s.AwardInputSerializer, s.AwardOutputSerializer)
+class AwardViewSet(ServiceViewSet):
+    """Awards of a process to the supplier of a valid bid."""
+
+    serializer_class = s.AwardOutputSerializer
+    input_serializer = s.AwardInputSerializer
     filterset_fields = ["process", "status"]
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> Any:
         return selectors.award_list()
 
-    @extend_schema(request=s.AwardInputSerializer, responses={201: s.AwardOutputSerializer})
-    def create(self, request: Request) -> Response:
-        award = services.award_create(user=authenticated_user(request), **self.validated(s.AwardInputSerializer))
-        return self.created(selectors.award_list().get(pk=award.pk))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.award_create(user=authenticated_user(request), **data)
 
 
-class ContractViewSet(ProcurementViewSet):
-    output_serializer = s.ContractOutputSerializer
+@_schema(s.ContractInputSerializer, s.ContractOutputSerializer, update=s.ContractUpdateSerializer, refusals=True)
+class ContractViewSet(ServiceViewSet):
+    """Contracts of an active award, their signature; value and period locked once signed."""
+
+    serializer_class = s.ContractOutputSerializer
+    input_serializer = s.ContractInputSerializer
+    update_serializer = s.ContractUpdateSerializer
     filterset_fields = ["process", "status", "award"]
 
     def get_queryset(self) -> Any:
         return selectors.contract_list()
 
-    @extend_schema(request=s.ContractInputSerializer, responses={201: s.ContractOutputSerializer})
-    def create(self, request: Request) -> Response:
-        data = s.contract_columns(self.validated(s.ContractInputSerializer))
-        contract = services.contract_create(user=authenticated_user(request), **data)
-        return self.created(selectors.contract_list().get(pk=contract.pk))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.contract_create(user=authenticated_user(request), **s.contract_columns(data))
 
-    @extend_schema(request=s.ContractUpdateSerializer, responses={200: s.ContractOutputSerializer, 409: ERROR_BODY})
-    def partial_update(self, request: Request, pk: str) -> Response:
-        data = s.contract_columns(self.validated(s.ContractUpdateSerializer, partial=True))
-        contract = services.contract_update(contract=self.get_object(), user=authenticated_user(request), **data)
-        return self.ok(selectors.contract_list().get(pk=contract.pk))
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        return services.contract_update(contract=instance, user=authenticated_user(request), **s.contract_columns(data))
 
     @extend_schema(request=s.ContractSignSerializer, responses={200: s.ContractOutputSerializer, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, pk: str) -> Response:
         data = self.validated(s.ContractSignSerializer)
-        contract = services.contract_sign(contract=self.get_object(), user=authenticated_user(request), **data)
-        return self.ok(selectors.contract_list().get(pk=contract.pk))
+        return self.respond(
+            services.contract_sign(contract=self.get_object(), user=authenticated_user(request), **data)
+        )
 
 
-class MilestoneViewSet(ProcurementViewSet):
-    output_serializer = s.MilestoneOutputSerializer
+@_schema(s.MilestoneInputSerializer, s.MilestoneOutputSerializer, update=s.MilestoneUpdateSerializer)
+class MilestoneViewSet(ServiceViewSet):
+    """Milestones of a contract (delivered, installed, site acceptance, warranty end)."""
+
+    serializer_class = s.MilestoneOutputSerializer
+    input_serializer = s.MilestoneInputSerializer
+    update_serializer = s.MilestoneUpdateSerializer
     filterset_fields = ["contract", "status", "code"]
 
     def get_queryset(self) -> Any:
         return selectors.milestone_list()
 
-    @extend_schema(request=s.MilestoneInputSerializer, responses={201: s.MilestoneOutputSerializer})
-    def create(self, request: Request) -> Response:
-        data = self.validated(s.MilestoneInputSerializer)
-        return self.created(services.milestone_create(user=authenticated_user(request), **data))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.milestone_create(user=authenticated_user(request), **data)
 
-    @extend_schema(request=s.MilestoneUpdateSerializer, responses={200: s.MilestoneOutputSerializer})
-    def partial_update(self, request: Request, pk: str) -> Response:
-        data = self.validated(s.MilestoneUpdateSerializer, partial=True)
-        return self.ok(services.milestone_update(milestone=self.get_object(), user=authenticated_user(request), **data))
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        return services.milestone_update(milestone=instance, user=authenticated_user(request), **data)
 
 
-class AmendmentViewSet(ProcurementViewSet):
-    output_serializer = s.AmendmentOutputSerializer
+@_schema(s.AmendmentInputSerializer, s.AmendmentOutputSerializer)
+class AmendmentViewSet(ServiceViewSet):
+    """Amendments: the only change to a published tender or a signed contract."""
+
+    serializer_class = s.AmendmentOutputSerializer
+    input_serializer = s.AmendmentInputSerializer
     filterset_fields = ["process", "tender", "contract"]
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> Any:
         return selectors.amendment_list()
 
-    @extend_schema(request=s.AmendmentInputSerializer, responses={201: s.AmendmentOutputSerializer})
-    def create(self, request: Request) -> Response:
-        data = self.validated(s.AmendmentInputSerializer)
-        return self.created(services.amendment_create(user=authenticated_user(request), **data))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.amendment_create(user=authenticated_user(request), **data)
 
 
-class PaymentViewSet(ProcurementViewSet):
-    output_serializer = s.PaymentOutputSerializer
+@extend_schema_view(
+    create=extend_schema(request=s.PaymentInputSerializer, responses={201: s.PaymentOutputSerializer, 409: ERROR_BODY})
+)
+class PaymentViewSet(ServiceViewSet):
+    """Payments against a contract, with their exchange rate to KRW."""
+
+    serializer_class = s.PaymentOutputSerializer
+    input_serializer = s.PaymentInputSerializer
     filterset_fields = ["contract", "milestone"]
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> Any:
         return selectors.payment_list()
 
-    @extend_schema(request=s.PaymentInputSerializer, responses={201: s.PaymentOutputSerializer, 409: ERROR_BODY})
-    def create(self, request: Request) -> Response:
-        data = self.validated(s.PaymentInputSerializer)
-        return self.created(services.payment_create(user=authenticated_user(request), **data))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.payment_create(user=authenticated_user(request), **data)
 
 
-class ExchangeRateViewSet(ProcurementViewSet):
-    output_serializer = s.ExchangeRateSerializer
+@_schema(s.ExchangeRateSerializer, s.ExchangeRateSerializer)
+class ExchangeRateViewSet(ServiceViewSet):
+    """Exchange rates to KRW by date and currency."""
+
+    serializer_class = s.ExchangeRateSerializer
+    input_serializer = s.ExchangeRateSerializer
     filterset_fields = ["currency", "date"]
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self) -> Any:
         return selectors.exchange_rate_list()
 
-    @extend_schema(request=s.ExchangeRateSerializer, responses={201: s.ExchangeRateSerializer})
-    def create(self, request: Request) -> Response:
-        data = self.validated(s.ExchangeRateSerializer)
-        return self.created(services.exchange_rate_create(**data))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.exchange_rate_create(**data)
 
 
-class DocumentViewSet(ProcurementViewSet):
-    output_serializer = s.DocumentOutputSerializer
+@_schema({"multipart/form-data": s.DocumentInputSerializer}, s.DocumentOutputSerializer)
+class DocumentViewSet(ServiceViewSet):
+    """Documents of a process with their SHA-256 (multipart upload), and their download."""
+
+    serializer_class = s.DocumentOutputSerializer
+    input_serializer = s.DocumentInputSerializer
     parser_classes = [StrictMultiPartParser]  # the one endpoint that takes an upload (API.md); no JSON
     filterset_fields = ["process", "stage", "document_type"]
     http_method_names = ["get", "post", "head", "options"]
@@ -257,12 +261,8 @@ class DocumentViewSet(ProcurementViewSet):
     def get_queryset(self) -> Any:
         return selectors.document_list()
 
-    @extend_schema(
-        request={"multipart/form-data": s.DocumentInputSerializer}, responses={201: s.DocumentOutputSerializer}
-    )
-    def create(self, request: Request) -> Response:
-        data = self.validated(s.DocumentInputSerializer)
-        return self.created(services.document_create(user=authenticated_user(request), **data))
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return services.document_create(user=authenticated_user(request), **data)
 
     # The file answers with the media type it was checked as on upload.
     @extend_schema(responses={(200, media): OpenApiResponse(OpenApiTypes.BINARY) for media in DOCUMENT_MEDIA_TYPES})

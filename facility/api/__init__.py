@@ -1,6 +1,5 @@
 """REST endpoints of the facility app (staff with model permissions; researchers get 403)."""
 
-from facility.api.base import ServiceViewSet
 from facility.api.equipment import EquipmentViewSet, WorkOrderViewSet
 from facility.api.offices import OfficeActivityViewSet, OfficeViewSet
 from facility.api.organizations import OrganizationViewSet, SiteViewSet
@@ -10,7 +9,6 @@ __all__ = [
     "OfficeActivityViewSet",
     "OfficeViewSet",
     "OrganizationViewSet",
-    "ServiceViewSet",
     "SiteViewSet",
     "WorkOrderViewSet",
 ]

@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from accounts.identity import authenticated_user
 from accounts.models import User
 from core.api import AwareDateTimeField
+from core.schema import DOMAIN_ERROR
+from core.viewsets import ServiceViewSet
 from facility import selectors, services
-from facility.api.base import DOMAIN_ERROR, ServiceViewSet
 from facility.choices import WorkOrderKind
 from facility.filters import (
     EquipmentFilter,
@@ -100,6 +101,7 @@ def _equipment_fields(data: dict[str, Any]) -> dict[str, Any]:
 class EquipmentViewSet(ServiceViewSet):
     """The QPU, cryostat, control electronics and the rest of a site's equipment."""
 
+    http_method_names = [*ServiceViewSet.http_method_names, "put"]  # facility records are replaced whole too
     queryset = selectors.equipment_list()
     serializer_class = EquipmentOutputSerializer
     input_serializer = EquipmentInputSerializer
@@ -198,6 +200,7 @@ def _step_schema(request: type[serializers.Serializer[Any]]) -> Callable[[Any], 
 class WorkOrderViewSet(ServiceViewSet):
     """Service records: open -> acknowledged -> resolved (or cancelled)."""
 
+    http_method_names = [*ServiceViewSet.http_method_names, "put"]  # facility records are replaced whole too
     queryset = selectors.work_order_list()
     serializer_class = WorkOrderOutputSerializer
     input_serializer = WorkOrderInputSerializer
@@ -215,11 +218,8 @@ class WorkOrderViewSet(ServiceViewSet):
         return services.work_order_update(work_order=instance, **data)
 
     def _step(self, request: Request, serializer_class: type[serializers.Serializer[Any]], service: Any) -> Response:
-        work_order = self.get_object()
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        work_order = service(work_order=work_order, user=authenticated_user(request), **serializer.validated_data)
-        return Response(self.get_serializer(self._reload(work_order)).data)
+        data = self.validated(serializer_class)
+        return self.respond(service(work_order=self.get_object(), user=authenticated_user(request), **data))
 
     @_step_schema(WorkOrderAcknowledgeSerializer)
     @action(detail=True, methods=["post"])

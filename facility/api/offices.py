@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import AwareDateTimeField
+from core.schema import DOMAIN_ERROR
+from core.viewsets import ServiceViewSet
 from facility import selectors, services
-from facility.api.base import DOMAIN_ERROR, ServiceViewSet
 from facility.filters import (
     OfficeActivityFilter,
     OfficeFilter,
@@ -64,6 +65,7 @@ class OfficeCloseInputSerializer(serializers.Serializer[Any]):
 class OfficeViewSet(ServiceViewSet):
     """A vendor's regional offices."""
 
+    http_method_names = [*ServiceViewSet.http_method_names, "put"]  # facility records are replaced whole too
     queryset = selectors.office_list()
     serializer_class = OfficeOutputSerializer
     input_serializer = OfficeInputSerializer
@@ -86,11 +88,8 @@ class OfficeViewSet(ServiceViewSet):
     )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
-        office = self.get_object()
-        serializer = OfficeCloseInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        office = services.office_close(office=office, **serializer.validated_data)
-        return Response(self.get_serializer(self._reload(office)).data)
+        office = services.office_close(office=self.get_object(), **self.validated(OfficeCloseInputSerializer))
+        return self.respond(office)
 
 
 # Office activities
@@ -120,6 +119,7 @@ class OfficeActivityInputSerializer(serializers.ModelSerializer[OfficeActivity])
 class OfficeActivityViewSet(ServiceViewSet):
     """Trainings, workshops, site visits, meetings and support calls of the offices."""
 
+    http_method_names = [*ServiceViewSet.http_method_names, "put"]  # facility records are replaced whole too
     queryset = selectors.office_activity_list()
     serializer_class = OfficeActivityOutputSerializer
     input_serializer = OfficeActivityInputSerializer

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from core.viewsets import ServiceViewSet
 from facility import selectors, services
-from facility.api.base import ServiceViewSet
 from facility.filters import (
     OrganizationFilter,
     SiteFilter,
@@ -43,6 +43,7 @@ class OrganizationInputSerializer(serializers.ModelSerializer[Organization]):
 class OrganizationViewSet(ServiceViewSet):
     """Universities, agencies, vendors and their units."""
 
+    http_method_names = [*ServiceViewSet.http_method_names, "put"]  # facility records are replaced whole too
     queryset = selectors.organization_list()
     serializer_class = OrganizationOutputSerializer
     input_serializer = OrganizationInputSerializer
@@ -84,6 +85,7 @@ class SiteInputSerializer(serializers.ModelSerializer[Site]):
 class SiteViewSet(ServiceViewSet):
     """Places where equipment is installed."""
 
+    http_method_names = [*ServiceViewSet.http_method_names, "put"]  # facility records are replaced whole too
     queryset = selectors.site_list()
     serializer_class = SiteOutputSerializer
     input_serializer = SiteInputSerializer
