@@ -1,11 +1,82 @@
-"""Admin of the shared layer: the worker heartbeats (read-only)."""
+"""The one base for admins of service-backed models (CONTRIBUTING.md), and the worker heartbeats (read-only)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from core.errors import DomainError
 from core.models import WorkerHeartbeat
+
+
+def form_fields(form: forms.ModelForm[Any], names: list[str] | None = None) -> dict[str, Any]:
+    """The form's model-field values: `names`, or what the user changed."""
+    model_fields = {f.name for f in form._meta.model._meta.concrete_fields}
+    wanted = form.changed_data if names is None else names
+    return {name: form.cleaned_data[name] for name in wanted if name in model_fields and name in form.cleaned_data}
+
+
+def refusal_text(exc: DomainError | ValidationError) -> str:
+    """The sentence an admin message shows for a refused write."""
+    return exc.detail if isinstance(exc, DomainError) else "; ".join(exc.messages)
+
+
+def adopt_saved(target: Model, saved: Model) -> None:
+    """Copy a row the service saved onto the admin's instance (the admin logs and redirects with it)."""
+    for f in target._meta.concrete_fields:
+        setattr(target, f.attname, getattr(saved, f.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
+
+
+class ServiceAdmin(admin.ModelAdmin[Any]):
+    """Writes go through the app's services: `create_service(**fields)` and `update_service(<instance_kwarg>=obj,
+    **changed)`. A rule the service refuses (a DomainError or ValidationError raised while saving) is shown as an
+    admin message, and the whole save is rolled back: nothing changes.
+
+    Subclasses add what a service needs besides the form's fields in `service_fields` (e.g. who asks), and turn a
+    service's result into the saved row in `service_saved` (e.g. to report what the save also did).
+    """
+
+    create_service: Callable[..., Any]
+    update_service: Callable[..., Any]
+    instance_kwarg: str
+
+    def service_fields(self, request: HttpRequest, form: forms.ModelForm[Any], change: bool) -> dict[str, Any]:
+        """The form's values the service takes: what changed (on change) or everything (on add)."""
+        return form_fields(form, None if change else list(form.cleaned_data))
+
+    def service_saved(self, request: HttpRequest, result: Any) -> Model:
+        """The saved row from what the service returned (by default the row itself)."""
+        saved: Model = result
+        return saved
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        fields = self.service_fields(request, form, change)
+        if change:
+            self.service_saved(request, self.update_service(**{self.instance_kwarg: obj}, **fields))
+        else:
+            adopt_saved(obj, self.service_saved(request, self.create_service(**fields)))
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Django runs the form view in a transaction: a refusal raised out of it rolls every write of the save back.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (DomainError, ValidationError) as exc:
+            self.message_user(request, refusal_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(WorkerHeartbeat)

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,38 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from core.admin import ServiceAdmin, adopt_saved, form_fields
 from core.errors import DomainError
 from facility import services
 from facility.choices import EquipmentStatus, OfficeStatus
 from facility.models import Equipment, OfficeActivity, OfficeStaff, Organization, RegionalOffice, Site, WorkOrder
-
-
-def _adopt(target: Model, saved: Model) -> None:
-    """Copy a row the service saved onto the admin's instance (the admin logs and redirects with it)."""
-    for f in target._meta.concrete_fields:
-        setattr(target, f.attname, getattr(saved, f.attname))
-    target._state.adding = False
-    target._state.db = saved._state.db
-
-
-def _form_fields(form: forms.ModelForm[Any], names: list[str] | None = None) -> dict[str, Any]:
-    model_fields = {f.name for f in form._meta.model._meta.concrete_fields}
-    wanted = form.changed_data if names is None else names
-    return {name: form.cleaned_data[name] for name in wanted if name in model_fields and name in form.cleaned_data}
-
-
-class ServiceAdmin(admin.ModelAdmin[Any]):
-    """Saves through `create_service(**fields)` and `update_service(<instance_kwarg>=obj, **changed)`."""
-
-    create_service: Callable[..., Model]
-    update_service: Callable[..., Model]
-    instance_kwarg: str
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change:
-            self.update_service(**{self.instance_kwarg: obj}, **_form_fields(form))
-        else:
-            _adopt(obj, self.create_service(**_form_fields(form, list(form.cleaned_data))))
 
 
 def _reset_formset_log(formset: Any) -> None:
@@ -190,7 +163,7 @@ class RegionalOfficeAdmin(ServiceAdmin):
             if not inline_form.has_changed() or not hasattr(inline_form, "cleaned_data"):
                 continue
             instance = inline_form.instance
-            fields = _form_fields(inline_form, None if instance.pk else list(inline_form.cleaned_data))
+            fields = form_fields(inline_form, None if instance.pk else list(inline_form.cleaned_data))
             fields.pop("id", None)
             fields["office"] = office
             existed = instance.pk is not None
@@ -198,11 +171,11 @@ class RegionalOfficeAdmin(ServiceAdmin):
                 if existed:
                     services.office_staff_update(member=instance, **fields)
                 else:
-                    _adopt(instance, services.office_staff_create(**fields))
+                    adopt_saved(instance, services.office_staff_create(**fields))
             elif existed:
                 services.office_activity_update(activity=instance, **fields)
             else:
-                _adopt(instance, services.office_activity_create(**fields))
+                adopt_saved(instance, services.office_activity_create(**fields))
             _log_inline(formset, inline_form, existed)
 
     @admin.action(description=_("Close selected offices"), permissions=["change"])
@@ -329,12 +302,12 @@ class EquipmentAdmin(ServiceAdmin):
             instance = inline_form.instance
             existed = instance.pk is not None
             if existed:
-                services.work_order_update(work_order=instance, **_form_fields(inline_form))
+                services.work_order_update(work_order=instance, **form_fields(inline_form))
             else:
-                fields = _form_fields(inline_form, list(inline_form.cleaned_data))
+                fields = form_fields(inline_form, list(inline_form.cleaned_data))
                 for name in ("id", "equipment"):
                     fields.pop(name, None)
-                _adopt(instance, services.work_order_open(equipment=form.instance, user=user, **fields))
+                adopt_saved(instance, services.work_order_open(equipment=form.instance, user=user, **fields))
             _log_inline(formset, inline_form, existed)
 
 
@@ -402,10 +375,10 @@ class WorkOrderAdmin(admin.ModelAdmin[WorkOrder]):
 
     def save_model(self, request: HttpRequest, obj: WorkOrder, form: Any, change: bool) -> None:
         if change:
-            services.work_order_update(work_order=obj, **_form_fields(form))
+            services.work_order_update(work_order=obj, **form_fields(form))
             return
         user = request.user if isinstance(request.user, User) else None
-        _adopt(obj, services.work_order_open(user=user, **_form_fields(form, list(form.cleaned_data))))
+        adopt_saved(obj, services.work_order_open(user=user, **form_fields(form, list(form.cleaned_data))))
 
     def _step(self, request: HttpRequest, queryset: QuerySet[WorkOrder], step: Callable[..., Any], verb: str) -> None:
         assert isinstance(request.user, User)

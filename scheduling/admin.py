@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.admin import ServiceAdmin
 from core.errors import DomainError
 from scheduling.models import (
     Allocation,
@@ -33,14 +34,18 @@ from scheduling.models import (
 from scheduling.selectors import allocation_usage
 from scheduling.selectors.common import hours_str
 from scheduling.services import (
-    backend_save,
+    backend_create,
+    backend_update,
     booking_approve,
     booking_reject,
     calibration_validate,
+    maintenance_window_create,
     maintenance_window_preview,
-    maintenance_window_save,
-    outage_save,
+    maintenance_window_update,
+    outage_create,
+    outage_update,
 )
+from scheduling.services.downtime import MaintenanceResult
 
 
 def _hours(value: Decimal | None) -> str:
@@ -48,15 +53,17 @@ def _hours(value: Decimal | None) -> str:
 
 
 @admin.register(Backend)
-class BackendAdmin(admin.ModelAdmin[Backend]):
+class BackendAdmin(ServiceAdmin):
     list_display = ["name", "display_name", "site", "equipment", "status"]
     list_filter = ["status", "site"]
     list_select_related = ["site", "equipment"]
     search_fields = ["name", "display_name"]
     readonly_fields = ["created_at"]
 
-    def save_model(self, request: HttpRequest, obj: Backend, form: Any, change: bool) -> None:
-        backend_save(backend=obj)  # a new backend gets its default policy and calibration
+    # A new backend gets its default policy and calibration.
+    create_service = staticmethod(backend_create)
+    update_service = staticmethod(backend_update)
+    instance_kwarg = "backend"
 
 
 @admin.register(BookingPolicy)
@@ -133,7 +140,7 @@ class MaintenanceWindowForm(forms.ModelForm[MaintenanceWindow]):
 
 
 @admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(admin.ModelAdmin[MaintenanceWindow]):
+class MaintenanceWindowAdmin(ServiceAdmin):
     form = MaintenanceWindowForm
     list_display = ["title", "backend", "kind", "starts_at", "ends_at", "work_order"]
     list_filter = ["backend", "kind"]
@@ -154,9 +161,17 @@ class MaintenanceWindowAdmin(admin.ModelAdmin[MaintenanceWindow]):
             ", ", "#{} {} {}", ((b.pk, b.project.code, timezone.localtime(b.starts_at)) for b in bookings)
         )
 
-    def save_model(self, request: HttpRequest, obj: MaintenanceWindow, form: Any, change: bool) -> None:
+    create_service = staticmethod(maintenance_window_create)
+    update_service = staticmethod(maintenance_window_update)
+    instance_kwarg = "window"
+
+    def service_fields(self, request: HttpRequest, form: Any, change: bool) -> dict[str, Any]:
         assert isinstance(request.user, User)
-        result = maintenance_window_save(window=obj, by=request.user)
+        return {**super().service_fields(request, form, change), "by": request.user}
+
+    def service_saved(self, request: HttpRequest, result: Any) -> MaintenanceWindow:
+        """The window; the bookings it cancelled (refunded, their owners e-mailed) are listed in a message."""
+        assert isinstance(result, MaintenanceResult)
         if result.cancelled_bookings:
             self.message_user(
                 request,
@@ -164,10 +179,11 @@ class MaintenanceWindowAdmin(admin.ModelAdmin[MaintenanceWindow]):
                 % {"ids": ", ".join(f"#{pk}" for pk in result.cancelled_bookings)},
                 messages.WARNING,
             )
+        return result.window
 
 
 @admin.register(Outage)
-class OutageAdmin(admin.ModelAdmin[Outage]):
+class OutageAdmin(ServiceAdmin):
     list_display = ["backend", "severity", "starts_at", "ends_at", "credited_at"]
     list_filter = ["backend", "severity"]
     list_select_related = ["backend"]
@@ -175,8 +191,10 @@ class OutageAdmin(admin.ModelAdmin[Outage]):
     readonly_fields = ["credited_at"]
     autocomplete_fields = ["work_order"]
 
-    def save_model(self, request: HttpRequest, obj: Outage, form: Any, change: bool) -> None:
-        outage_save(outage=obj)  # closing it credits the booked time it took
+    # Closing an outage (giving it an end) credits the booked time it took.
+    create_service = staticmethod(outage_create)
+    update_service = staticmethod(outage_update)
+    instance_kwarg = "outage"
 
 
 class MembershipInline(admin.TabularInline[Membership, Project]):

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scheduling.choices import BookingStatus
-from scheduling.models import Booking, MaintenanceWindow
+from scheduling.models import Backend, Booking, BookingPolicy, MaintenanceWindow
 from scheduling.services import booking_policy_update
-from tests.factories import UserFactory
+from tests.factories import EquipmentFactory, SiteFactory, UserFactory
 from tests.support import at, book
 
 pytestmark = pytest.mark.usefixtures("now")
@@ -91,3 +91,29 @@ def test_project_admin_shows_allocation_usage(admin_client_fm, project, backend,
     response = admin_client_fm.get(f"/admin/scheduling/project/{project.pk}/change/")
     assert response.status_code == 200
     assert b"98.50" in response.content
+
+
+def test_a_rule_the_service_refuses_in_the_admin_is_a_message_and_changes_nothing(admin_client_fm):
+    # The QPU is installed at another site: the backend service refuses it (the form alone cannot tell).
+    qpu = EquipmentFactory()
+    elsewhere = SiteFactory()
+    form = {
+        "name": "spark-2",
+        "display_name": "Spark 2",
+        "site": elsewhere.pk,
+        "equipment": qpu.pk,
+        "qubits": '["QB1", "QB2", "QB3", "QB4", "QB5"]',
+        "couplers": '[["QB1", "QB3"], ["QB2", "QB3"], ["QB3", "QB4"], ["QB3", "QB5"]]',
+        "native_gates": '["prx", "cz", "measure"]',
+        "status": "online",
+        "prx_ns": 120,
+        "cz_ns": 120,
+        "readout_ns": 1500,
+        "rep_delay_us": 200,
+        "overhead_s": "2",
+    }
+    response = admin_client_fm.post("/admin/scheduling/backend/add/", form, follow=True)
+    assert response.status_code == 200
+    assert "installed at the backend" in response.content.decode()
+    assert not Backend.objects.filter(name="spark-2").exists()
+    assert not BookingPolicy.objects.filter(backend__name="spark-2").exists()
