@@ -21,6 +21,14 @@ class AutoSchema(SpectacularAutoSchema):
             name = outer + inner.removesuffix("Serializer")
         return name
 
+    def get_request_serializer(self) -> Any:
+        """A `ServiceViewSet`'s create and update take its `input_serializer` (`update_serializer` for changes)."""
+        view, action = self.view, getattr(self.view, "action", None)
+        if action in {"create", "update", "partial_update"} and hasattr(view, "input_serializer"):
+            chosen = getattr(view, "update_serializer", None) if action != "create" else None
+            return (chosen or view.input_serializer)()
+        return super().get_request_serializer()
+
 
 # --- Error responses -------------------------------------------------------------------------------------------
 # Every operation documents the errors it can answer (API.md "Errors"): DRF-shaped validation 400s, and

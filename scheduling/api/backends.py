@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db.models import Model
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from accounts.identity import authenticated_user
 from core.api import AwareDateTimeField
 from core.permissions import AuthenticatedReadStaffWrite
+from core.viewsets import ServiceViewSet
 from facility.models import Equipment, Site
 from scheduling.api.common import UtcDateTimeField
 from scheduling.choices import BackendStatus
@@ -99,7 +101,7 @@ class BackendOutputSerializer(serializers.ModelSerializer[Backend]):
         return CalibrationOutputSerializer(record).data if record is not None else None
 
 
-class BackendViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Backend]):
+class BackendViewSet(ServiceViewSet):
     """Backends: read for every signed-in user; create and change for staff."""
 
     permission_classes = [AuthenticatedReadStaffWrite]
@@ -140,22 +142,15 @@ class BackendViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         policy: PolicyFields | None = data.pop("policy", None)
         return {**data, **timing}, policy
 
-    @extend_schema(request=InputSerializer, responses={201: BackendOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        fields, policy = self._fields(dict(serializer.validated_data))
-        backend = backend_create(policy=policy, **fields)
-        return Response(self.get_serializer(backend_list().get(pk=backend.pk)).data, status=201)
+    input_serializer = InputSerializer
 
-    @extend_schema(request=InputSerializer, responses={200: BackendOutputSerializer})
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        backend = self.get_object()
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        fields, policy = self._fields(dict(serializer.validated_data))
-        backend_update(backend=backend, policy=policy, **fields)
-        return Response(self.get_serializer(backend_list().get(pk=backend.pk)).data)
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        fields, policy = self._fields(data)
+        return backend_create(policy=policy, **fields)
+
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        fields, policy = self._fields(data)
+        return backend_update(backend=instance, policy=policy, **fields)
 
     @extend_schema(
         parameters=[

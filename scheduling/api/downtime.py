@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.identity import authenticated_user
 from core.api import AwareDateTimeField
 from core.permissions import AuthenticatedReadStaffWrite
+from core.viewsets import ServiceViewSet
 from facility.models import WorkOrder
 from scheduling.api.backends import CalibrationOutputSerializer
 from scheduling.api.common import UtcDateTimeField
@@ -52,9 +54,7 @@ def _rename_times(data: dict[str, Any]) -> dict[str, Any]:
     return renamed
 
 
-class MaintenanceWindowViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[MaintenanceWindow]
-):
+class MaintenanceWindowViewSet(ServiceViewSet):
     """Planned downtime; saving one cancels the bookings it covers and lists them."""
 
     permission_classes = [AuthenticatedReadStaffWrite]
@@ -107,7 +107,7 @@ class OutageOutputSerializer(serializers.ModelSerializer[Outage]):
         fields = ["id", "backend", "start", "end", "severity", "cause", "resolution", "work_order", "credited_at"]
 
 
-class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Outage]):
+class OutageViewSet(ServiceViewSet):
     """Unplanned downtime; setting `end` closes it and credits the booked time it took."""
 
     permission_classes = [AuthenticatedReadStaffWrite]
@@ -128,23 +128,16 @@ class OutageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self) -> Any:
         return outage_list()
 
-    @extend_schema(request=InputSerializer, responses={201: OutageOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        outage = outage_create(**_rename_times(serializer.validated_data))
-        return Response(OutageOutputSerializer(outage).data, status=201)
+    input_serializer = InputSerializer
 
-    @extend_schema(request=InputSerializer, responses={200: OutageOutputSerializer})
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        outage = self.get_object()
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        outage = outage_update(outage=outage, **_rename_times(serializer.validated_data))
-        return Response(OutageOutputSerializer(outage).data)
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return outage_create(**_rename_times(data))
+
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        return outage_update(outage=instance, **_rename_times(data))
 
 
-class CalibrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[CalibrationRecord]):
+class CalibrationViewSet(ServiceViewSet):
     """Calibration records, validated against the backend's qubits and couplers."""
 
     permission_classes = [AuthenticatedReadStaffWrite]
@@ -161,9 +154,9 @@ class CalibrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self) -> Any:
         return calibration_list()
 
-    @extend_schema(request=InputSerializer, responses={201: CalibrationOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        record: CalibrationRecord = calibration_create(**serializer.validated_data)
-        return Response(CalibrationOutputSerializer(record).data, status=201)
+    input_serializer = InputSerializer
+    http_method_names = ["get", "post", "head", "options"]  # a calibration record is never changed
+
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        record: CalibrationRecord = calibration_create(**data)
+        return record

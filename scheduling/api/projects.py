@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from django.db.models import Model
+from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from accounts.identity import authenticated_user
 from accounts.models import User
 from core.permissions import AuthenticatedReadStaffWrite
+from core.viewsets import ServiceViewSet
 from facility.models import Organization
 from scheduling.api.common import HoursField
 from scheduling.choices import MembershipRole
 from scheduling.models import Allocation, Backend, Membership, Project
-from scheduling.selectors import allocation_list_for_user, allocation_usage, project_list_for_user
+from scheduling.selectors import allocation_list_for_user, project_list_for_user
 from scheduling.services import allocation_create, allocation_update, project_create, project_update
 
 
@@ -34,7 +34,7 @@ class ProjectOutputSerializer(serializers.ModelSerializer[Project]):
         fields = ["id", "code", "title", "institution", "pi", "members", "active", "description"]
 
 
-class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Project]):
+class ProjectViewSet(ServiceViewSet):
     """Projects: researchers see those they belong to; staff see and change all."""
 
     permission_classes = [AuthenticatedReadStaffWrite]
@@ -64,20 +64,13 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return Project.objects.none()
         return project_list_for_user(authenticated_user(self.request))
 
-    @extend_schema(request=InputSerializer, responses={201: ProjectOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        project = project_create(**serializer.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data, status=201)
+    input_serializer = InputSerializer
 
-    @extend_schema(request=InputSerializer, responses={200: ProjectOutputSerializer})
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        project = self.get_object()
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        project_update(project=project, **serializer.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=project.pk)).data)
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return project_create(**data)
+
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        return project_update(project=instance, **data)
 
 
 class AllocationOutputSerializer(serializers.ModelSerializer[Allocation]):
@@ -90,7 +83,7 @@ class AllocationOutputSerializer(serializers.ModelSerializer[Allocation]):
         fields = ["id", "project", "backend", "hours", "valid_from", "valid_until", "charged_hours", "remaining_hours"]
 
 
-class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Allocation]):
+class AllocationViewSet(ServiceViewSet):
     """Allocations with `charged_hours` and `remaining_hours` computed from the bookings."""
 
     permission_classes = [AuthenticatedReadStaffWrite]
@@ -109,18 +102,10 @@ class AllocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             return Allocation.objects.none()
         return allocation_list_for_user(authenticated_user(self.request))
 
-    def _output(self, allocation: Allocation) -> dict[str, Any]:
-        return dict(self.get_serializer(allocation_usage(Allocation.objects.filter(pk=allocation.pk)).get()).data)
+    input_serializer = InputSerializer
 
-    @extend_schema(request=InputSerializer, responses={201: AllocationOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(self._output(allocation_create(**serializer.validated_data)), status=201)
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return allocation_create(**data)
 
-    @extend_schema(request=InputSerializer, responses={200: AllocationOutputSerializer})
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        allocation = self.get_object()
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return Response(self._output(allocation_update(allocation=allocation, **serializer.validated_data)))
+    def service_update(self, request: Request, instance: Any, data: dict[str, Any]) -> Model:
+        return allocation_update(allocation=instance, **data)
