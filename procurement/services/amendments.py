@@ -34,6 +34,50 @@ def _end_of_day_like(current: dt.datetime | None, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, time)
 
 
+def _tender_amend(
+    tender: Tender, *, value_change: Money | None, new_period_end: dt.date | None
+) -> dict[str, tuple[Any, Any]]:
+    """Apply the change to a published tender (unsaved); the changed fields as (old, new)."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    if not tender.is_published:
+        raise ValidationError(_("An unpublished tender is edited directly, not amended."), code="not_published")
+    if value_change is not None:
+        current = tender.estimated_value or Money.zero(value_change.currency)
+        new_value = current + value_change
+        if new_value.amount < 0:
+            raise ValidationError({"value_change": [_("The value may not become negative.")]}, code="negative")
+        changes["estimated_value"] = (tender.estimated_value, new_value)
+        tender.estimated_value_minor, tender.estimated_value_currency = new_value.minor, new_value.currency
+    if new_period_end is not None:
+        new_end = _end_of_day_like(tender.tender_end, new_period_end)
+        changes["tender_end"] = (tender.tender_end, new_end)
+        tender.tender_end = new_end
+    return changes
+
+
+def _contract_amend(
+    contract: Contract, *, value_change: Money | None, new_period_end: dt.date | None
+) -> dict[str, tuple[Any, Any]]:
+    """Apply the change to a signed contract (unsaved; never below what was paid); the changed fields as (old, new)."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    if not contract.is_signed:
+        raise ValidationError(_("An unsigned contract is edited directly, not amended."), code="not_signed")
+    if value_change is not None:
+        new_value = contract.value + value_change  # raises CurrencyMismatchError across currencies
+        paid = contract_paid(contract)
+        if new_value < paid:
+            raise ValidationError(
+                {"value_change": [_("The value may not fall below the amount paid (%(paid)s).") % {"paid": paid}]},
+                code="below_paid",
+            )
+        changes["value"] = (contract.value, new_value)
+        contract.value_minor = new_value.minor
+    if new_period_end is not None:
+        changes["period_end"] = (contract.period_end, new_period_end)
+        contract.period_end = new_period_end
+    return changes
+
+
 @transaction.atomic
 def amendment_create(
     *,
@@ -56,42 +100,16 @@ def amendment_create(
     target_process = tender.process if tender is not None else contract.process  # type: ignore[union-attr]
     process = lock_process(target_process)
     refuse_closed(process)
-    changes: dict[str, tuple[Any, Any]] = {}
+    changes: dict[str, tuple[Any, Any]]
     target: Tender | Contract
     if tender is not None:
         target = tender = Tender.objects.get(pk=tender.pk)
-        if not tender.is_published:
-            raise ValidationError(_("An unpublished tender is edited directly, not amended."), code="not_published")
-        if value_change is not None:
-            current = tender.estimated_value or Money.zero(value_change.currency)
-            new_value = current + value_change
-            if new_value.amount < 0:
-                raise ValidationError({"value_change": [_("The value may not become negative.")]}, code="negative")
-            changes["estimated_value"] = (tender.estimated_value, new_value)
-            tender.estimated_value_minor, tender.estimated_value_currency = new_value.minor, new_value.currency
-        if new_period_end is not None:
-            new_end = _end_of_day_like(tender.tender_end, new_period_end)
-            changes["tender_end"] = (tender.tender_end, new_end)
-            tender.tender_end = new_end
+        changes = _tender_amend(tender, value_change=value_change, new_period_end=new_period_end)
         tags = [ReleaseTag.TENDER_AMENDMENT]
     else:
         assert contract is not None
         target = contract = Contract.objects.prefetch_related("payments").get(pk=contract.pk)
-        if not contract.is_signed:
-            raise ValidationError(_("An unsigned contract is edited directly, not amended."), code="not_signed")
-        if value_change is not None:
-            new_value = contract.value + value_change  # raises CurrencyMismatchError across currencies
-            paid = contract_paid(contract)
-            if new_value < paid:
-                raise ValidationError(
-                    {"value_change": [_("The value may not fall below the amount paid (%(paid)s).") % {"paid": paid}]},
-                    code="below_paid",
-                )
-            changes["value"] = (contract.value, new_value)
-            contract.value_minor = new_value.minor
-        if new_period_end is not None:
-            changes["period_end"] = (contract.period_end, new_period_end)
-            contract.period_end = new_period_end
+        changes = _contract_amend(contract, value_change=value_change, new_period_end=new_period_end)
         tags = [ReleaseTag.CONTRACT_AMENDMENT]
     target.full_clean()
     target.save()

@@ -49,24 +49,8 @@ def exchange_rate_for(*, currency: str, on: dt.date) -> ExchangeRate | None:
     return ExchangeRate.objects.filter(currency=currency, date__lte=on).order_by("-date").first()
 
 
-@transaction.atomic
-def payment_create(
-    *,
-    contract: Contract,
-    user: User | None,
-    date: dt.date,
-    value: Money,
-    payer: Organization,
-    payee: Organization,
-    method: str = PaymentMethod.OTHER,
-    milestone: Milestone | None = None,
-    rate_to_krw: Decimal | None = None,
-    notes: str = "",
-) -> Payment:
-    """Pay under a signed contract; the total paid may never exceed the contract value (after amendments)."""
-    process = lock_process(contract.process)  # serializes concurrent payments of this process
-    require_status(process, [S.CONTRACTED, S.IMPLEMENTATION], _("Recording a payment"))
-    contract = Contract.objects.prefetch_related("payments").get(pk=contract.pk)
+def _payment_check(*, contract: Contract, value: Money, milestone: Milestone | None) -> None:
+    """Refuse a payment under an unsigned contract, in another currency, or beyond the contract value."""
     if contract.status != ContractStatus.ACTIVE:
         raise ValidationError({"contract": [_("Payments need a signed, active contract.")]}, code="not_signed")
     if value.currency != contract.value_currency:
@@ -85,6 +69,10 @@ def payment_create(
             paid=paid.as_dict(),
             requested=value.as_dict(),
         )
+
+
+def _payment_rate(*, value: Money, date: dt.date, rate_to_krw: Decimal | None) -> tuple[Decimal, ExchangeRate | None]:
+    """The KRW rate of the payment: 1 for KRW, the one given, or the latest published (and its row)."""
     rate_row: ExchangeRate | None = None
     if value.currency == "KRW":
         rate = Decimal(1)
@@ -98,6 +86,29 @@ def payment_create(
                 code="no_rate",
             )
         rate = rate_row.rate_to_krw
+    return rate, rate_row
+
+
+@transaction.atomic
+def payment_create(
+    *,
+    contract: Contract,
+    user: User | None,
+    date: dt.date,
+    value: Money,
+    payer: Organization,
+    payee: Organization,
+    method: str = PaymentMethod.OTHER,
+    milestone: Milestone | None = None,
+    rate_to_krw: Decimal | None = None,
+    notes: str = "",
+) -> Payment:
+    """Pay under a signed contract; the total paid may never exceed the contract value (after amendments)."""
+    process = lock_process(contract.process)  # serializes concurrent payments of this process
+    require_status(process, [S.CONTRACTED, S.IMPLEMENTATION], _("Recording a payment"))
+    contract = Contract.objects.prefetch_related("payments").get(pk=contract.pk)
+    _payment_check(contract=contract, value=value, milestone=milestone)
+    rate, rate_row = _payment_rate(value=value, date=date, rate_to_krw=rate_to_krw)
     payment = Payment(
         contract=contract,
         date=date,
