@@ -354,7 +354,7 @@ def test_exclusion_constraint_refuses_overlap_written_around_the_service(backend
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint exists only on PostgreSQL")
 def test_integrity_error_from_the_constraint_maps_to_booking_conflict(backend, project, researcher, monkeypatch):
     book(backend, project, researcher, at(1), at(2))
-    import scheduling.services.bookings as bookings_module
+    import scheduling.services.bookings.create as bookings_module
 
     calls = []
 
