@@ -52,12 +52,12 @@ def work_order_list() -> QuerySet[WorkOrder]:
     return WorkOrder.objects.select_related("equipment", "equipment__site", "office", "assignee")
 
 
-def office_open_work_orders(*, office: RegionalOffice) -> QuerySet[WorkOrder]:
+def work_order_list_open_for_office(*, office: RegionalOffice) -> QuerySet[WorkOrder]:
     """Work orders the office is responsible for that are still open or acknowledged."""
     return work_order_list().filter(office=office, status__in=UNFINISHED_WORK_ORDER_STATUSES)
 
 
-def equipment_qpu_for_site(site: Site) -> Equipment | None:
+def equipment_get_qpu_for_site(site: Site) -> Equipment | None:
     """The site's QPU that is in service (the oldest installed if there are several), or None."""
     return (
         Equipment.objects.filter(site=site, kind=EquipmentKind.QPU)
@@ -132,7 +132,7 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(cuts[int(q * 100) - 1], 3)
 
 
-def office_operations_by_quarter(
+def office_operations_list_by_quarter(
     *, start: dt.date, end: dt.date, office: RegionalOffice | None = None
 ) -> list[OfficeQuarter]:
     """Per office and quarter of `[start, end)` (quarters in the office's own time zone): activities by kind,
@@ -280,14 +280,14 @@ def _preventive_due_by_quarter(
 __all__ = [
     "OfficeQuarter",
     "equipment_get_by_serial",
+    "equipment_get_qpu_for_site",
     "equipment_list",
-    "equipment_qpu_for_site",
     "office_activity_list",
     "office_list",
-    "office_open_work_orders",
-    "office_operations_by_quarter",
+    "office_operations_list_by_quarter",
     "office_staff_list",
     "organization_list",
     "site_list",
     "work_order_list",
+    "work_order_list_open_for_office",
 ]

@@ -19,12 +19,12 @@ from procurement.models import (
 )
 from procurement.money import Money
 from procurement.services.common import refuse_closed
-from procurement.services.contracts import contract_paid
+from procurement.services.contracts import contract_paid_total
 from procurement.services.history import history_created, history_record
 from procurement.services.workflow import (
-    lock_process,
-    next_release_id,
+    process_lock,
     release_append,
+    release_id_next,
 )
 
 
@@ -64,7 +64,7 @@ def _contract_amend(
         raise ValidationError(_("An unsigned contract is edited directly, not amended."), code="not_signed")
     if value_change is not None:
         new_value = contract.value + value_change  # raises CurrencyMismatchError across currencies
-        paid = contract_paid(contract)
+        paid = contract_paid_total(contract)
         if new_value < paid:
             raise ValidationError(
                 {"value_change": [_("The value may not fall below the amount paid (%(paid)s).") % {"paid": paid}]},
@@ -98,7 +98,7 @@ def amendment_create(
     if value_change is None and new_period_end is None:
         raise ValidationError(_("An amendment changes the value or the period end."), code="empty")
     target_process = tender.process if tender is not None else contract.process  # type: ignore[union-attr]
-    process = lock_process(target_process)
+    process = process_lock(target_process)
     refuse_closed(process)
     changes: dict[str, tuple[Any, Any]]
     target: Tender | Contract
@@ -114,7 +114,7 @@ def amendment_create(
     target.full_clean()
     target.save()
     history_record(process=process, user=user, obj=target, action="amendment", changes=changes)
-    _sequence, release_id, previous = next_release_id(process)
+    _sequence, release_id, previous = release_id_next(process)
     amendment = Amendment(
         process=process,
         tender=tender,
@@ -123,7 +123,7 @@ def amendment_create(
         rationale=rationale,
         description=description,
         value_change_minor=value_change.minor if value_change else None,
-        value_change_currency=value_change.currency if value_change else target_currency(target),
+        value_change_currency=value_change.currency if value_change else _target_currency(target),
         new_period_end=new_period_end,
         changes=[{"property": key, "former_value": _former(old)} for key, (old, _new) in changes.items()],
         amends_release_id=previous.release_id if previous else "",
@@ -142,7 +142,7 @@ def amendment_create(
     return amendment
 
 
-def target_currency(target: Tender | Contract) -> str:
+def _target_currency(target: Tender | Contract) -> str:
     return target.estimated_value_currency if isinstance(target, Tender) else target.value_currency
 
 

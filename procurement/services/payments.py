@@ -27,10 +27,10 @@ from procurement.services.common import (
     S,
     require_status,
 )
-from procurement.services.contracts import contract_paid, implementation_tag
+from procurement.services.contracts import contract_paid_total, release_tag_next_for_implementation
 from procurement.services.history import history_created
 from procurement.services.workflow import (
-    lock_process,
+    process_lock,
     release_append,
 )
 
@@ -44,7 +44,7 @@ def exchange_rate_create(*, date: dt.date, currency: str, rate_to_krw: Decimal, 
     return rate
 
 
-def exchange_rate_for(*, currency: str, on: dt.date) -> ExchangeRate | None:
+def exchange_rate_get(*, currency: str, on: dt.date) -> ExchangeRate | None:
     """The latest rate of `currency` published on or before `on`."""
     return ExchangeRate.objects.filter(currency=currency, date__lte=on).order_by("-date").first()
 
@@ -60,7 +60,7 @@ def _payment_check(*, contract: Contract, value: Money, milestone: Milestone | N
         )
     if milestone is not None and milestone.contract_id != contract.pk:
         raise ValidationError({"milestone": [_("The milestone belongs to another contract.")]}, code="invalid")
-    paid = contract_paid(contract)
+    paid = contract_paid_total(contract)
     if paid + value > contract.value:
         raise DomainError(
             _("This payment would exceed the contract value."),
@@ -79,7 +79,7 @@ def _payment_rate(*, value: Money, date: dt.date, rate_to_krw: Decimal | None) -
     elif rate_to_krw is not None:
         rate = rate_to_krw
     else:
-        rate_row = exchange_rate_for(currency=value.currency, on=date)
+        rate_row = exchange_rate_get(currency=value.currency, on=date)
         if rate_row is None:
             raise ValidationError(
                 {"rate_to_krw": [_("No %(c)s exchange rate on or before %(d)s.") % {"c": value.currency, "d": date}]},
@@ -104,7 +104,7 @@ def payment_create(
     notes: str = "",
 ) -> Payment:
     """Pay under a signed contract; the total paid may never exceed the contract value (after amendments)."""
-    process = lock_process(contract.process)  # serializes concurrent payments of this process
+    process = process_lock(contract.process)  # serializes concurrent payments of this process
     require_status(process, [S.CONTRACTED, S.IMPLEMENTATION], _("Recording a payment"))
     contract = Contract.objects.prefetch_related("payments").get(pk=contract.pk)
     _payment_check(contract=contract, value=value, milestone=milestone)
@@ -141,5 +141,5 @@ def payment_create(
             "krw_amount_minor",
         ),
     )
-    release_append(process=process, tags=[implementation_tag(process)])
+    release_append(process=process, tags=[release_tag_next_for_implementation(process)])
     return payment

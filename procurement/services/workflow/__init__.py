@@ -10,20 +10,20 @@ from procurement.services.workflow.process import (
     process_update,
 )
 from procurement.services.workflow.releases import (
-    lock_process,
-    next_release_id,
+    process_lock,
     release_append,
     release_chain_verify,
-    tag,
+    release_id_next,
+    release_tag_next,
 )
 from procurement.services.workflow.transitions import (
     GUARDS,
     TERMINAL,
     TRANSITIONS,
     S,
-    allowed_transitions,
     award_has_valid_bids,
     process_transition,
+    process_transitions_allowed,
 )
 
 __all__ = [
@@ -36,14 +36,14 @@ __all__ = [
     "ProcessFields",
     "ProcessNumbers",
     "S",
-    "allowed_transitions",
     "award_has_valid_bids",
-    "lock_process",
-    "next_release_id",
     "process_create",
+    "process_lock",
     "process_transition",
+    "process_transitions_allowed",
     "process_update",
     "release_append",
     "release_chain_verify",
-    "tag",
+    "release_id_next",
+    "release_tag_next",
 ]

@@ -17,8 +17,8 @@ from procurement.choices import (
 )
 from procurement.models import ContractingProcess
 from procurement.money import Money
-from procurement.services.history import diff, history_created, history_record, snapshot
-from procurement.services.workflow.releases import lock_process, release_append, tag
+from procurement.services.history import history_created, history_diff, history_record, history_snapshot
+from procurement.services.workflow.releases import process_lock, release_append, release_tag_next
 from procurement.services.workflow.transitions import TERMINAL
 
 PROCESS_FIELDS = (
@@ -148,20 +148,20 @@ def process_update(
     *, process: ContractingProcess, user: User | None, **fields: Unpack[ProcessFields]
 ) -> ContractingProcess:
     """Change the process's own fields (not its status); a closed process is read-only."""
-    process = lock_process(process)
+    process = process_lock(process)
     if process.status in TERMINAL:
         raise DomainError(_("A closed contracting process cannot be changed."), code="invalid_transition", allowed=[])
     columns = _process_fields(fields)
-    before = snapshot(process, columns)
+    before = history_snapshot(process, columns)
     for key, value in columns.items():
         setattr(process, key, value)
     process.full_clean()
-    changes = diff(before, snapshot(process, columns))
+    changes = history_diff(before, history_snapshot(process, columns))
     if not changes:
         return process
     process.save()
     history_record(process=process, user=user, obj=process, action="update", changes=changes)
-    release_append(process=process, tags=[tag(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)])
+    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)])
     return process
 
 

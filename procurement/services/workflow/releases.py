@@ -10,18 +10,18 @@ from procurement.models import ContractingProcess, OcdsRelease
 from procurement.ocds.builder import chained_sha256, release_payload
 
 
-def lock_process(process: ContractingProcess) -> ContractingProcess:
+def process_lock(process: ContractingProcess) -> ContractingProcess:
     """Lock the process row: releases, transitions and payments of one process are serialized through it."""
     return ContractingProcess.objects.select_for_update().get(pk=process.pk)
 
 
-def next_release_id(process: ContractingProcess) -> tuple[int, str, OcdsRelease | None]:
+def release_id_next(process: ContractingProcess) -> tuple[int, str, OcdsRelease | None]:
     previous = OcdsRelease.objects.filter(process=process).order_by("-sequence").first()
     sequence = previous.sequence + 1 if previous else 1
     return sequence, f"{process.ocid}-{sequence:04d}", previous
 
 
-def tag(process: ContractingProcess, first: str, update: str) -> str:
+def release_tag_next(process: ContractingProcess, first: str, update: str) -> str:
     """`first` (e.g. `award`) the first time a stage is released, `update` (e.g. `awardUpdate`) afterwards."""
     for tags in OcdsRelease.objects.filter(process=process).values_list("tags", flat=True):
         if first in tags:
@@ -31,7 +31,7 @@ def tag(process: ContractingProcess, first: str, update: str) -> str:
 
 def release_append(*, process: ContractingProcess, tags: Sequence[str]) -> OcdsRelease:
     """Append an immutable release with the full current state, chained by SHA-256 to the previous one."""
-    sequence, release_id, previous = next_release_id(process)
+    sequence, release_id, previous = release_id_next(process)
     now = timezone.now()
     payload = release_payload(process, release_id=release_id, date=now, tags=tags)
     previous_sha = previous.sha256 if previous else ""

@@ -23,7 +23,7 @@ from procurement.choices import (
 from procurement.models import Award, Bid, Contract, ContractingProcess, Milestone, Tender
 from procurement.money import money_sum
 from procurement.services.history import history_record
-from procurement.services.workflow.releases import lock_process, release_append, tag
+from procurement.services.workflow.releases import process_lock, release_append, release_tag_next
 
 S = ProcessStatus
 
@@ -132,7 +132,7 @@ GUARDS: dict[str, Callable[[ContractingProcess], str | None]] = {
 }
 
 
-def allowed_transitions(process: ContractingProcess) -> list[str]:
+def process_transitions_allowed(process: ContractingProcess) -> list[str]:
     """The statuses the process may move to now: in the graph and with its guard satisfied."""
     return [to for to in TRANSITIONS[process.status] if (guard := GUARDS.get(to)) is None or guard(process) is None]
 
@@ -158,18 +158,18 @@ def _effects(process: ContractingProcess, to: str, user: User | None) -> list[st
         _set_status(tender, TenderStatus.ACTIVE, process=process, user=user)
         return [ReleaseTag.TENDER]
     if to == S.EVALUATION:
-        return [tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
     if to == S.AWARDED:
         for award in Award.objects.filter(process=process, status=AwardStatus.PENDING).prefetch_related("suppliers"):
             status = AwardStatus.ACTIVE if award_has_valid_bids(award) else AwardStatus.UNSUCCESSFUL
             _set_status(award, status, process=process, user=user)
         if tender is not None:
             _set_status(tender, TenderStatus.COMPLETE, process=process, user=user)
-        return [tag(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)]
     if to == S.CONTRACTED:
-        return [tag(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)]
     if to == S.IMPLEMENTATION:
-        return [tag(process, ReleaseTag.IMPLEMENTATION, ReleaseTag.IMPLEMENTATION_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.IMPLEMENTATION, ReleaseTag.IMPLEMENTATION_UPDATE)]
     if to == S.COMPLETED:
         for contract in Contract.objects.filter(process=process, status=ContractStatus.ACTIVE):
             _set_status(contract, ContractStatus.TERMINATED, process=process, user=user)
@@ -181,12 +181,12 @@ def _effects(process: ContractingProcess, to: str, user: User | None) -> list[st
     for contract in Contract.objects.filter(process=process, status=ContractStatus.PENDING):
         _set_status(contract, ContractStatus.CANCELLED, process=process, user=user)
     if tender is None:
-        return [tag(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)]
     tender_status = TenderStatus.CANCELLED if to == S.CANCELLED else TenderStatus.UNSUCCESSFUL
     _set_status(tender, tender_status, process=process, user=user)
     if to == S.CANCELLED:
         return [ReleaseTag.TENDER_CANCELLATION]
-    return [tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
+    return [release_tag_next(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
 
 
 @transaction.atomic
@@ -194,18 +194,18 @@ def process_transition(
     *, process: ContractingProcess, to: str, user: User | None, note: str = ""
 ) -> ContractingProcess:
     """Move the process one step along the workflow; an illegal step raises `invalid_transition`, changing nothing."""
-    process = lock_process(process)
+    process = process_lock(process)
     graph = TRANSITIONS.get(process.status, ())
     if to not in graph:
         raise DomainError(
             _("Cannot move a process from %(from)s to %(to)s.") % {"from": process.status, "to": to},
             code="invalid_transition",
-            allowed=allowed_transitions(process),
+            allowed=process_transitions_allowed(process),
         )
     guard = GUARDS.get(to)
     problem = guard(process) if guard else None
     if problem:
-        raise DomainError(problem, code="invalid_transition", allowed=allowed_transitions(process))
+        raise DomainError(problem, code="invalid_transition", allowed=process_transitions_allowed(process))
     old = process.status
     tags = _effects(process, to, user)
     process.status = to

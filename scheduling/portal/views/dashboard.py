@@ -21,7 +21,7 @@ from scheduling.portal.views.base import (
     _pick_backend,
     calibration_summary,
 )
-from scheduling.selectors.availability import availability
+from scheduling.selectors.availability import backend_availability_get
 from scheduling.selectors.backends import backend_list
 from scheduling.selectors.bookings import booking_list_for_user
 from scheduling.selectors.downtime import maintenance_window_list, outage_list
@@ -82,7 +82,7 @@ class CalendarView(PortalView):
             return self.render("portal/calendar.html", context)
         start = svg.local_midnight(first_day, tz)
         end = svg.local_midnight(first_day + datetime.timedelta(days=self.days), tz)
-        free_time = availability(backend=backend, start=start, end=end, viewer=self.user, now=now)
+        free_time = backend_availability_get(backend=backend, start=start, end=end, viewer=self.user, now=now)
         intervals, agenda = self._intervals(free_time.busy, free_time.free, backend=backend, tz=tz)
         context.update(
             {

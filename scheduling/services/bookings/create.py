@@ -18,9 +18,9 @@ from core.db import fields_validate
 from core.errors import DomainError
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus
 from scheduling.models import Allocation, Backend, Booking, BookingPolicy, Membership, Project
-from scheduling.selectors.bookings import interval_conflicts
+from scheduling.selectors.bookings import booking_conflict_list
 from scheduling.selectors.common import hours_between, hours_str, on_slot_boundary, slot_floor
-from scheduling.selectors.projects import allocation_usage
+from scheduling.selectors.projects import allocation_list_with_usage
 from scheduling.services.notifications import booking_notify_on_commit
 
 ZERO = Decimal("0")
@@ -82,7 +82,9 @@ def _choose_allocation(
 ) -> Allocation:
     """The project's allocation on the backend valid at the start (site's local date) with enough hours left."""
     local_day = timezone.localtime(starts_at, ZoneInfo(backend.site.time_zone)).date()
-    candidates = list(allocation_usage(project=project, backend=backend, on=local_day).order_by("valid_until", "pk"))
+    candidates = list(
+        allocation_list_with_usage(project=project, backend=backend, on=local_day).order_by("valid_until", "pk")
+    )
     for allocation in candidates:
         if allocation.remaining_hours >= hours:  # type: ignore[attr-defined]
             return allocation
@@ -129,7 +131,7 @@ def _booking_save(booking: Booking, *, now: datetime.datetime) -> None:
                 code="booking_conflict",
                 conflicts=[
                     c.as_dict()
-                    for c in interval_conflicts(
+                    for c in booking_conflict_list(
                         backend=booking.backend, starts_at=booking.starts_at, ends_at=booking.ends_at, now=now
                     )
                 ],
@@ -171,7 +173,7 @@ def booking_create(
     policy = getattr(backend, "policy", None) or BookingPolicy(backend=backend)
     if not override_policy:
         _check_policy(policy=policy, project=project, starts_at=starts_at, ends_at=ends_at, now=now)
-    conflicts = interval_conflicts(backend=backend, starts_at=starts_at, ends_at=ends_at, now=now)
+    conflicts = booking_conflict_list(backend=backend, starts_at=starts_at, ends_at=ends_at, now=now)
     if conflicts:
         raise _booking_conflict_error(conflicts)
     hours = hours_between(starts_at, ends_at)

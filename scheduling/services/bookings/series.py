@@ -30,7 +30,7 @@ class SeriesResult:
     skipped: list[dict[str, Any]] = field(default_factory=list)
 
 
-def series_occurrences(
+def booking_series_occurrences(
     *,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
@@ -88,7 +88,7 @@ def booking_series_create(
     reported with their error code and detail."""
     if ends_at <= starts_at:
         raise ValidationError({"end": [_("The end must be after the start.")]})
-    occurrences = series_occurrences(
+    occurrences = booking_series_occurrences(
         starts_at=starts_at, ends_at=ends_at, freq=freq, count=count, until=until, time_zone=backend.site.time_zone
     )
     result = SeriesResult(series=uuid.uuid4())
