@@ -12,10 +12,14 @@ def user_list() -> QuerySet[User]:
     return User.objects.select_related("institution").order_by("username")
 
 
-def institution_queryset() -> QuerySet[Model]:
+def institution_list() -> QuerySet[Model]:
     """Every organisation a user may belong to; the model is named by the `institution` field, so accounts never
     imports facility (DESIGN.md 2)."""
     model = User._meta.get_field("institution").related_model
     assert isinstance(model, type)
     assert issubclass(model, Model)
     return model._default_manager.all()
+
+
+# Old name, still used by accounts/api.py until their rewrite imports the new one.
+institution_queryset = institution_list

@@ -274,7 +274,7 @@ def main() -> None:
     from reports.metrics.intervals import period_bounds
     from reports.metrics.utilization import compute
     from reports.models import JobRollupDay, Report
-    from reports.services import report_pdf
+    from reports.services import report_pdf_get
     from scheduling.models import Backend, Job
 
     call_command("migrate", verbosity=0)
@@ -336,7 +336,7 @@ def main() -> None:
         params={"backend": backend.pk, "start": f"{YEAR}-01-01", "end": f"{YEAR + 1}-01-01", "time_zone": "Asia/Seoul"},
     )
     t0 = time.perf_counter()
-    pdf = report_pdf(report=report_row)
+    pdf = report_pdf_get(report=report_row)
     print(f"PDF of the year: {time.perf_counter() - t0:.2f} s, {len(pdf) / 1024:.0f} KiB ({report_row.pdf.name})")
     totals = year_snapshot["totals"]
     print(

@@ -126,6 +126,21 @@ def _work_order(
 
 def seed(log: Callable[[str], object]) -> None:
     """The university and its research centre, the procurement agency, the vendor, its offices and the Spark."""
+    cbqrc, iqm = _seed_organizations()
+    log("Organisations of the story are in place.")
+    site = _site(cbqrc)
+    singapore, seoul, head = _seed_offices(iqm)
+    log("IQM's Singapore and Seoul offices are in place.")
+    equipment = _seed_equipment(site)
+    log("The Spark's equipment is registered.")
+    _seed_work_orders(equipment, singapore=singapore, seoul=seoul, head=head)
+    log("Work orders of the last months are recorded.")
+    _seed_activities(singapore=singapore, seoul=seoul, cbqrc=cbqrc)
+    log("Office activities of the last months are recorded.")
+
+
+def _seed_organizations() -> tuple[Organization, Organization]:
+    """The university, its research centre, the procurement agency and the vendor; (centre, vendor)."""
     cbnu = _organization(
         "Chungbuk National University",
         short_name="CBNU",
@@ -151,9 +166,11 @@ def seed(log: Callable[[str], object]) -> None:
         kind=OrganizationKind.VENDOR,
         country="FI",
     )
-    log("Organisations of the story are in place.")
+    return cbqrc, iqm
 
-    site = _site(cbqrc)
+
+def _seed_offices(iqm: Organization) -> tuple[RegionalOffice, RegionalOffice, User]:
+    """IQM's Singapore and Seoul offices and the head of Seoul; (Singapore, Seoul, head)."""
     head = _head_of_seoul()
     singapore = _office(
         iqm,
@@ -178,8 +195,11 @@ def seed(log: Callable[[str], object]) -> None:
     )
     if not OfficeStaff.objects.filter(office=seoul, user=head).exists():
         services.office_staff_create(office=seoul, user=head, role="Head of office", since=dt.date(2025, 6, 1))
-    log("IQM's Singapore and Seoul offices are in place.")
+    return singapore, seoul, head
 
+
+def _seed_equipment(site: Site) -> dict[str, Equipment]:
+    """The Spark: its QPU, cryostat, control electronics and compressor, by part."""
     illustrative = f"{ILLUSTRATIVE} Serial number and dates are illustrative."
     qpu = _equipment(
         site,
@@ -221,8 +241,16 @@ def seed(log: Callable[[str], object]) -> None:
         warranty_until=dt.date(2027, 6, 30),
         notes=f"{illustrative} Supplied with the IQM Spark.",
     )
-    log("The Spark's equipment is registered.")
+    return {"qpu": qpu, "cryostat": cryostat, "electronics": electronics, "compressor": compressor}
 
+
+def _seed_work_orders(
+    equipment: dict[str, Equipment], *, singapore: RegionalOffice, seoul: RegionalOffice, head: User
+) -> None:
+    """Work orders of the last months: preventive, corrective and inspections, some still open."""
+    qpu, cryostat, electronics, compressor = (
+        equipment[part] for part in ("qpu", "cryostat", "electronics", "compressor")
+    )
     today = timezone.localdate()
     _work_order(
         cryostat,
@@ -276,8 +304,10 @@ def seed(log: Callable[[str], object]) -> None:
         days_ago=2,
         due_date=today + dt.timedelta(days=30),
     )
-    log("Work orders of the last months are recorded.")
 
+
+def _seed_activities(*, singapore: RegionalOffice, seoul: RegionalOffice, cbqrc: Organization) -> None:
+    """Office activities of the last months: support, site visits and training at the research centre."""
     _activity(
         singapore,
         "Remote support: pre-installation site requirements",
@@ -332,4 +362,3 @@ def seed(log: Callable[[str], object]) -> None:
         organization=cbqrc,
         participants=6,
     )
-    log("Office activities of the last months are recorded.")

@@ -52,12 +52,12 @@ def work_order_list() -> QuerySet[WorkOrder]:
     return WorkOrder.objects.select_related("equipment", "equipment__site", "office", "assignee")
 
 
-def office_open_work_orders(*, office: RegionalOffice) -> QuerySet[WorkOrder]:
+def work_order_list_open_for_office(*, office: RegionalOffice) -> QuerySet[WorkOrder]:
     """Work orders the office is responsible for that are still open or acknowledged."""
     return work_order_list().filter(office=office, status__in=UNFINISHED_WORK_ORDER_STATUSES)
 
 
-def equipment_qpu_for_site(site: Site) -> Equipment | None:
+def equipment_get_qpu_for_site(site: Site) -> Equipment | None:
     """The site's QPU that is in service (the oldest installed if there are several), or None."""
     return (
         Equipment.objects.filter(site=site, kind=EquipmentKind.QPU)
@@ -132,7 +132,7 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(cuts[int(q * 100) - 1], 3)
 
 
-def office_operations_by_quarter(
+def office_operations_list_by_quarter(
     *, start: dt.date, end: dt.date, office: RegionalOffice | None = None
 ) -> list[OfficeQuarter]:
     """Per office and quarter of `[start, end)` (quarters in the office's own time zone): activities by kind,
@@ -145,76 +145,11 @@ def office_operations_by_quarter(
     quarters = _quarters(start, end)
     if not offices or not quarters:
         return []
-    # One CASE over (office, quarter) windows lets the database group every row by its office's local quarter.
-    activity_when: list[When] = []
-    opened_when: list[When] = []
-    due_when: list[When] = []
-    for o in offices:
-        tz = ZoneInfo(o.time_zone)
-        for label, q_start, q_end in quarters:
-            window = (_midnight(q_start, tz), _midnight(q_end, tz))
-            activity_when.append(When(office_id=o.pk, start__gte=window[0], start__lt=window[1], then=Value(label)))
-            opened_when.append(
-                When(office_id=o.pk, opened_at__gte=window[0], opened_at__lt=window[1], then=Value(label))
-            )
-            due_when.append(When(office_id=o.pk, due_date__gte=q_start, due_date__lt=q_end, then=Value(label)))
+    activity_when, opened_when, due_when = _quarter_cases(offices, quarters)
     office_ids = [o.pk for o in offices]
-
-    activity_rows = (
-        OfficeActivity.objects.filter(office_id__in=office_ids)
-        .annotate(quarter=Case(*activity_when, default=None, output_field=CharField()))
-        .filter(quarter__isnull=False)
-        .values("office_id", "quarter", "kind")
-        .annotate(n=Count("pk"), people=Sum("participants"))
-        .order_by()
-    )
-    activities: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    participants: dict[tuple[int, str], int] = defaultdict(int)
-    for row in activity_rows:
-        key = (row["office_id"], row["quarter"])
-        activities[key][row["kind"]] = row["n"]
-        participants[key] += row["people"] or 0
-
-    opened_rows = (
-        WorkOrder.objects.filter(office_id__in=office_ids)
-        .annotate(quarter=Case(*opened_when, default=None, output_field=CharField()))
-        .filter(quarter__isnull=False)
-        .values_list("office_id", "quarter", "opened_at", "acknowledged_at", "resolved_at", "status")
-        .order_by()
-    )
-    opened: dict[tuple[int, str], int] = defaultdict(int)
-    ack: dict[tuple[int, str], list[float]] = defaultdict(list)
-    res: dict[tuple[int, str], list[float]] = defaultdict(list)
-    for office_id, quarter, opened_at, acknowledged_at, resolved_at, status in opened_rows:
-        key = (office_id, quarter)
-        opened[key] += 1
-        if acknowledged_at is not None:
-            ack[key].append((acknowledged_at - opened_at).total_seconds())
-        if status == WorkOrderStatus.RESOLVED and resolved_at is not None:
-            res[key].append((resolved_at - opened_at).total_seconds())
-
-    due_rows = (
-        WorkOrder.objects.filter(office_id__in=office_ids, kind=WorkOrderKind.PREVENTIVE, due_date__isnull=False)
-        .exclude(status=WorkOrderStatus.CANCELLED)
-        .annotate(quarter=Case(*due_when, default=None, output_field=CharField()))
-        .filter(quarter__isnull=False)
-        .values_list("office_id", "quarter", "due_date", "resolved_at", "status")
-        .order_by()
-    )
-    zones = {o.pk: ZoneInfo(o.time_zone) for o in offices}
-    due: dict[tuple[int, str], int] = defaultdict(int)
-    on_time: dict[tuple[int, str], int] = defaultdict(int)
-    now = timezone.now()
-    for office_id, quarter, due_date, resolved_at, status in due_rows:
-        key = (office_id, quarter)
-        assert due_date is not None  # filtered above
-        # "By the due date" means before the end of that day where the office works.
-        deadline = _midnight(due_date + dt.timedelta(days=1), zones[office_id])
-        resolved_in_time = status == WorkOrderStatus.RESOLVED and resolved_at is not None and resolved_at < deadline
-        if status != WorkOrderStatus.RESOLVED and deadline > now:
-            continue  # still has time: neither kept nor missed yet
-        due[key] += 1
-        on_time[key] += int(resolved_in_time)
+    activities, participants = _activities_by_quarter(office_ids, activity_when)
+    opened, ack, res = _work_orders_opened_by_quarter(office_ids, opened_when)
+    due, on_time = _preventive_due_by_quarter(offices, office_ids, due_when)
 
     result = []
     for o in sorted(offices, key=lambda o: (o.name, o.pk)):
@@ -244,17 +179,115 @@ def office_operations_by_quarter(
     return result
 
 
+Quarter = tuple[str, dt.date, dt.date]
+OfficeQuarterKey = tuple[int, str]
+
+
+def _quarter_cases(offices: list[RegionalOffice], quarters: list[Quarter]) -> tuple[list[When], list[When], list[When]]:
+    """CASE branches naming the (office, local quarter) of an activity's start, a work order's opening and due date.
+
+    One CASE over (office, quarter) windows lets the database group every row by its office's local quarter.
+    """
+    activity_when: list[When] = []
+    opened_when: list[When] = []
+    due_when: list[When] = []
+    for o in offices:
+        tz = ZoneInfo(o.time_zone)
+        for label, q_start, q_end in quarters:
+            window = (_midnight(q_start, tz), _midnight(q_end, tz))
+            activity_when.append(When(office_id=o.pk, start__gte=window[0], start__lt=window[1], then=Value(label)))
+            opened_when.append(
+                When(office_id=o.pk, opened_at__gte=window[0], opened_at__lt=window[1], then=Value(label))
+            )
+            due_when.append(When(office_id=o.pk, due_date__gte=q_start, due_date__lt=q_end, then=Value(label)))
+    return activity_when, opened_when, due_when
+
+
+def _activities_by_quarter(
+    office_ids: list[int], activity_when: list[When]
+) -> tuple[dict[OfficeQuarterKey, dict[str, int]], dict[OfficeQuarterKey, int]]:
+    """Activities per kind, and participants, per office and quarter."""
+    activity_rows = (
+        OfficeActivity.objects.filter(office_id__in=office_ids)
+        .annotate(quarter=Case(*activity_when, default=None, output_field=CharField()))
+        .filter(quarter__isnull=False)
+        .values("office_id", "quarter", "kind")
+        .annotate(n=Count("pk"), people=Sum("participants"))
+        .order_by()
+    )
+    activities: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    participants: dict[tuple[int, str], int] = defaultdict(int)
+    for row in activity_rows:
+        key = (row["office_id"], row["quarter"])
+        activities[key][row["kind"]] = row["n"]
+        participants[key] += row["people"] or 0
+    return activities, participants
+
+
+def _work_orders_opened_by_quarter(
+    office_ids: list[int], opened_when: list[When]
+) -> tuple[dict[OfficeQuarterKey, int], dict[OfficeQuarterKey, list[float]], dict[OfficeQuarterKey, list[float]]]:
+    """Work orders opened per office and quarter, with their seconds to acknowledge and to resolve."""
+    opened_rows = (
+        WorkOrder.objects.filter(office_id__in=office_ids)
+        .annotate(quarter=Case(*opened_when, default=None, output_field=CharField()))
+        .filter(quarter__isnull=False)
+        .values_list("office_id", "quarter", "opened_at", "acknowledged_at", "resolved_at", "status")
+        .order_by()
+    )
+    opened: dict[tuple[int, str], int] = defaultdict(int)
+    ack: dict[tuple[int, str], list[float]] = defaultdict(list)
+    res: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for office_id, quarter, opened_at, acknowledged_at, resolved_at, status in opened_rows:
+        key = (office_id, quarter)
+        opened[key] += 1
+        if acknowledged_at is not None:
+            ack[key].append((acknowledged_at - opened_at).total_seconds())
+        if status == WorkOrderStatus.RESOLVED and resolved_at is not None:
+            res[key].append((resolved_at - opened_at).total_seconds())
+    return opened, ack, res
+
+
+def _preventive_due_by_quarter(
+    offices: list[RegionalOffice], office_ids: list[int], due_when: list[When]
+) -> tuple[dict[OfficeQuarterKey, int], dict[OfficeQuarterKey, int]]:
+    """Preventive work orders due per office and quarter (those still in time left out), and those resolved in time."""
+    due_rows = (
+        WorkOrder.objects.filter(office_id__in=office_ids, kind=WorkOrderKind.PREVENTIVE, due_date__isnull=False)
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .annotate(quarter=Case(*due_when, default=None, output_field=CharField()))
+        .filter(quarter__isnull=False)
+        .values_list("office_id", "quarter", "due_date", "resolved_at", "status")
+        .order_by()
+    )
+    zones = {o.pk: ZoneInfo(o.time_zone) for o in offices}
+    due: dict[tuple[int, str], int] = defaultdict(int)
+    on_time: dict[tuple[int, str], int] = defaultdict(int)
+    now = timezone.now()
+    for office_id, quarter, due_date, resolved_at, status in due_rows:
+        key = (office_id, quarter)
+        assert due_date is not None  # filtered above
+        # "By the due date" means before the end of that day where the office works.
+        deadline = _midnight(due_date + dt.timedelta(days=1), zones[office_id])
+        resolved_in_time = status == WorkOrderStatus.RESOLVED and resolved_at is not None and resolved_at < deadline
+        if status != WorkOrderStatus.RESOLVED and deadline > now:
+            continue  # still has time: neither kept nor missed yet
+        due[key] += 1
+        on_time[key] += int(resolved_in_time)
+    return due, on_time
+
+
 __all__ = [
     "OfficeQuarter",
     "equipment_get_by_serial",
+    "equipment_get_qpu_for_site",
     "equipment_list",
-    "equipment_qpu_for_site",
     "office_activity_list",
     "office_list",
-    "office_open_work_orders",
-    "office_operations_by_quarter",
+    "office_operations_list_by_quarter",
     "office_staff_list",
     "organization_list",
     "site_list",
     "work_order_list",
+    "work_order_list_open_for_office",
 ]

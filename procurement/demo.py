@@ -21,7 +21,7 @@ from procurement.choices import (
     ProcurementCategory,
     ProcurementMethod,
 )
-from procurement.models import ContractingProcess, ExchangeRate
+from procurement.models import Contract, ContractingProcess, ExchangeRate, Milestone
 from procurement.money import Money
 
 TITLE = "IQM Spark 5-qubit superconducting quantum computer for the ChungBuk Quantum Research Center"
@@ -61,8 +61,16 @@ def seed(log: Callable[[str], object]) -> None:
     except Organization.DoesNotExist:
         log("Skipped procurement demo: the facility organisations are missing (seed facility first).")
         return
+    process = _seed_plan(cbnu=cbnu, pps=pps)
+    _seed_tender(process, iqm=iqm)
+    contract, milestones = _seed_award_and_contract(process, iqm=iqm)
+    _seed_implementation(process, contract, milestones, cbnu=cbnu, iqm=iqm)
+    log(f"Created the Spark's procurement {process.ocid} (completed; illustrative values).")
 
-    process = services.process_create(
+
+def _seed_plan(*, cbnu: Organization, pps: Organization) -> ContractingProcess:
+    """Planning: the process, its budget and its procurement numbers."""
+    return services.process_create(
         user=None,
         title=TITLE,
         description="Foreign procurement of an on-premises superconducting quantum computer (IQM Spark).",
@@ -87,6 +95,10 @@ def seed(log: Callable[[str], object]) -> None:
         project_name="ChungBuk Quantum Research Center quantum computing infrastructure",
         notes=ILLUSTRATIVE,
     )
+
+
+def _seed_tender(process: ContractingProcess, *, iqm: Organization) -> None:
+    """The tender, its extension by amendment, and IQM's bid; the process moves to evaluation."""
     tender = services.tender_create(
         process=process,
         user=None,
@@ -126,6 +138,12 @@ def seed(log: Callable[[str], object]) -> None:
         rank=1,
     )
     services.process_transition(process=process, to=ProcessStatus.EVALUATION, user=None)
+
+
+def _seed_award_and_contract(
+    process: ContractingProcess, *, iqm: Organization
+) -> tuple[Contract, dict[str, Milestone]]:
+    """The award to IQM and the contract with its milestones (unsigned)."""
     award = services.award_create(
         process=process,
         user=None,
@@ -153,6 +171,18 @@ def seed(log: Callable[[str], object]) -> None:
             ("warranty_end", "Warranty period ended", MilestoneType.REPORTING, dt.date(2025, 11, 30)),
         ]
     }
+    return contract, milestones
+
+
+def _seed_implementation(
+    process: ContractingProcess,
+    contract: Contract,
+    milestones: dict[str, Milestone],
+    *,
+    cbnu: Organization,
+    iqm: Organization,
+) -> None:
+    """Signing, a value amendment, milestones met and the three payments, up to completion."""
     services.contract_sign(contract=contract, user=None, signed_on=dt.date(2024, 6, 28))
     services.process_transition(process=process, to=ProcessStatus.CONTRACTED, user=None)
     services.process_transition(process=process, to=ProcessStatus.IMPLEMENTATION, user=None)
@@ -187,4 +217,3 @@ def seed(log: Callable[[str], object]) -> None:
             notes=ILLUSTRATIVE,
         )
     services.process_transition(process=process, to=ProcessStatus.COMPLETED, user=None)
-    log(f"Created the Spark's procurement {process.ocid} (completed; illustrative values).")

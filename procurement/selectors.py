@@ -72,7 +72,7 @@ def release_list(*, process: ContractingProcess | None = None) -> QuerySet[OcdsR
     return releases.filter(process=process) if process is not None else releases
 
 
-def process_history(*, process: ContractingProcess) -> list[dict[str, Any]]:
+def process_history_list(*, process: ContractingProcess) -> list[dict[str, Any]]:
     """Every recorded change of the process and its stage records, oldest first."""
     records = ChangeRecord.objects.filter(process=process).select_related("user").order_by("at", "id")
     return [
@@ -88,7 +88,7 @@ def process_history(*, process: ContractingProcess) -> list[dict[str, Any]]:
     ]
 
 
-def latest_rate(*, currency: str, on: dt.date, rates: list[ExchangeRate] | None = None) -> ExchangeRate | None:
+def exchange_rate_latest(*, currency: str, on: dt.date, rates: list[ExchangeRate] | None = None) -> ExchangeRate | None:
     """The latest rate of `currency` on or before `on` (from `rates` when given, to avoid a query per row)."""
     if rates is None:
         return ExchangeRate.objects.filter(currency=currency, date__lte=on).order_by("-date").first()
@@ -123,7 +123,7 @@ def procurement_summary(*, as_of: dt.date | None = None, process_ids: list[int] 
         payments = [p for c in same for p in c.payments.all()]
         paid = money_sum([p.value for p in payments], currency)
         paid_krw = money_sum([p.krw_amount for p in payments], "KRW")
-        rate = None if currency == "KRW" else latest_rate(currency=currency, on=as_of, rates=rates)
+        rate = None if currency == "KRW" else exchange_rate_latest(currency=currency, on=as_of, rates=rates)
         rate_value = rate.rate_to_krw if rate else (Decimal(1) if currency == "KRW" else None)
         milestones = [m for c in contracts for m in c.milestones.all()]
         late = [
@@ -175,3 +175,7 @@ def procurement_summary(*, as_of: dt.date | None = None, process_ids: list[int] 
             }
         )
     return rows
+
+
+# Old name, still used by procurement/admin.py and procurement/api.py until their rewrite imports the new one.
+process_history = process_history_list

@@ -10,7 +10,7 @@ from reports.access import report_visible_q
 from reports.models import Report
 
 
-def report_visible(*, user: User) -> QuerySet[Report]:
+def report_list_visible(*, user: User) -> QuerySet[Report]:
     """Every report the user may see (reports.access): their own and those of the kinds their area covers."""
     return Report.objects.filter(report_visible_q(user))
 
@@ -20,7 +20,7 @@ def report_list(*, user: User, kind: str | None = None, status: str | None = Non
 
     A `kind` outside the user's area is a filter like any other, not a refusal: it lists their own reports of it.
     """
-    reports = report_visible(user=user).select_related("requester").defer("snapshot")
+    reports = report_list_visible(user=user).select_related("requester").defer("snapshot")
     if kind:
         reports = reports.filter(kind=kind)
     if status:
@@ -30,7 +30,7 @@ def report_list(*, user: User, kind: str | None = None, status: str | None = Non
 
 def report_get(*, user: User, report_id: int) -> Report:
     """One report the user may see; 404 for a report outside the user's area, as for any object out of reach."""
-    reports = report_visible(user=user).select_related("requester")
+    reports = report_list_visible(user=user).select_related("requester")
     try:
         return reports.get(pk=report_id)
     except Report.DoesNotExist:

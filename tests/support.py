@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from procurement.money import Money
 from scheduling.models import Booking
-from scheduling.selectors import allocation_usage
+from scheduling.selectors import allocation_list_with_usage
 from scheduling.services import booking_create
 
 # A Monday, 00:00 UTC (09:00 in Seoul); every scheduling test that uses the `now` fixture runs at this instant.
@@ -66,7 +66,7 @@ def book(backend, project, user, start, end, **kwargs):
 
 def assert_usage_matches_bookings(allocation):
     """charged/remaining from the selector equal what the bookings say, recomputed in Python."""
-    usage = allocation_usage(project=allocation.project).get(pk=allocation.pk)
+    usage = allocation_list_with_usage(project=allocation.project).get(pk=allocation.pk)
     held = sum((b.charged_hours for b in Booking.objects.filter(allocation=allocation)), Decimal("0"))
     assert usage.charged_hours == held
     assert usage.remaining_hours == allocation.hours - held

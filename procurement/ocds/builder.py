@@ -22,6 +22,7 @@ from procurement.models import (
     Document,
     OcdsRelease,
     Tender,
+    TenderItem,
 )
 
 OCDS_VERSION = "1.1"
@@ -132,15 +133,15 @@ def load_process(process_id: int) -> ContractingProcess:
     )
 
 
-def release_payload(
-    process: ContractingProcess, *, release_id: str, date: dt.datetime, tags: Sequence[str]
-) -> dict[str, Any]:
-    """The full OCDS release of the process's current state (every release is a complete snapshot)."""
-    process = load_process(process.pk)
-    parties: dict[int, dict[str, Any]] = {}
+class _Parties:
+    """The release's parties, in the order first referenced, each with every role it plays."""
 
-    def role(org: Organization, name: str) -> dict[str, str]:
-        party = parties.setdefault(
+    def __init__(self) -> None:
+        self.parties: dict[int, dict[str, Any]] = {}
+
+    def role(self, org: Organization, name: str) -> dict[str, str]:
+        """Record that `org` plays role `name`; its OCDS organization reference."""
+        party = self.parties.setdefault(
             org.pk,
             _compact(
                 {
@@ -161,8 +162,15 @@ def release_payload(
             party["roles"].append(name)
         return org_reference(org)
 
+
+def release_payload(
+    process: ContractingProcess, *, release_id: str, date: dt.datetime, tags: Sequence[str]
+) -> dict[str, Any]:
+    """The full OCDS release of the process's current state (every release is a complete snapshot)."""
+    process = load_process(process.pk)
+    parties = _Parties()
     documents = list(process.documents.all())
-    buyer = role(process.buyer, "buyer")
+    buyer = parties.role(process.buyer, "buyer")
     release: dict[str, Any] = {
         "ocid": process.ocid,
         "id": release_id,
@@ -173,26 +181,44 @@ def release_payload(
         "buyer": buyer,
     }
     if process.budget is not None or process.project_name or process.funding_source:
-        budget = _compact(
-            {
-                "id": f"budget-{process.pk}",
-                "description": " ".join(
-                    part
-                    for part in [process.funding_source, f"FY{process.fiscal_year}" if process.fiscal_year else ""]
-                    if part
-                ),
-                "amount": process.budget.as_ocds() if process.budget is not None else None,
-                "project": process.project_name,
-                "projectID": process.plan_number,
-            }
-        )
-        release["planning"] = _compact(
-            {"budget": budget, "documents": _documents(documents, ["planning"]), "rationale": process.description}
-        )
+        release["planning"] = _planning(process, documents)
+    release["tender"] = _tender(process, documents, parties)
+    awards = [_award(award, documents, parties) for award in process.awards.all()]
+    if awards:
+        release["awards"] = awards
+    contracts = [_contract(contract, documents, parties) for contract in process.contracts.all()]
+    if contracts:
+        release["contracts"] = contracts
+    release["parties"] = list(parties.parties.values())
+    return release
+
+
+def _planning(process: ContractingProcess, documents: list[Document]) -> dict[str, Any]:
+    """The planning section: the budget, its funding source and fiscal year, and planning documents."""
+    budget = _compact(
+        {
+            "id": f"budget-{process.pk}",
+            "description": " ".join(
+                part
+                for part in [process.funding_source, f"FY{process.fiscal_year}" if process.fiscal_year else ""]
+                if part
+            ),
+            "amount": process.budget.as_ocds() if process.budget is not None else None,
+            "project": process.project_name,
+            "projectID": process.plan_number,
+        }
+    )
+    return _compact(
+        {"budget": budget, "documents": _documents(documents, ["planning"]), "rationale": process.description}
+    )
+
+
+def _tender(process: ContractingProcess, documents: list[Document], parties: _Parties) -> dict[str, Any]:
+    """The tender section: the process's method, and the tender's periods, items, tenderers and amendments."""
     tender_data: dict[str, Any] = {
         "id": f"{process.ocid}-tender",
         "title": process.title,
-        "procuringEntity": role(process.procuring_entity, "procuringEntity"),
+        "procuringEntity": parties.role(process.procuring_entity, "procuringEntity"),
         "mainProcurementCategory": process.main_category,
         "procurementMethod": process.method,
         "procurementMethodDetails": process.method_details,
@@ -202,7 +228,7 @@ def release_payload(
         tenderers = []
         for bid in tender.bids.all():
             if bid.status != BidStatus.WITHDRAWN:
-                ref = role(bid.tenderer, "tenderer")
+                ref = parties.role(bid.tenderer, "tenderer")
                 if ref not in tenderers:
                     tenderers.append(ref)
         tender_data.update(
@@ -216,106 +242,100 @@ def release_payload(
                 "tenderPeriod": _period(tender.tender_start, tender.tender_end),
                 "enquiryPeriod": _period(tender.enquiry_start, tender.enquiry_end),
                 "awardPeriod": _period(tender.award_start, tender.award_end),
-                "items": [
-                    _compact(
-                        {
-                            "id": f"item-{item.pk}",
-                            "description": item.description,
-                            "classification": _compact(
-                                {
-                                    "scheme": item.classification_scheme,
-                                    "id": item.classification_id,
-                                    "description": item.classification_description,
-                                }
-                            )
-                            or None,
-                            "quantity": float(item.quantity)
-                            if item.quantity != item.quantity.to_integral_value()
-                            else int(item.quantity),
-                            "unit": {"name": item.unit} if item.unit else None,
-                        }
-                    )
-                    for item in tender.items.all()
-                ],
+                "items": [_item(item) for item in tender.items.all()],
                 "tenderers": tenderers,
                 "numberOfTenderers": len(tenderers),
                 "amendments": _amendments(tender.amendments.all()),
             }
         )
     tender_data["documents"] = _documents(documents, ["tender"])
-    release["tender"] = _compact(tender_data)
+    return _compact(tender_data)
 
-    awards = []
-    for award in process.awards.all():
-        awards.append(
-            _compact(
-                {
-                    "id": f"award-{award.pk}",
-                    "title": award.title,
-                    "status": award.status,
-                    "date": ocds_datetime(award.date),
-                    "value": award.value.as_ocds(),
-                    "suppliers": [role(org, "supplier") for org in award.suppliers.all()],
-                    "documents": _documents(documents, ["award"]),
-                }
-            )
-        )
-    if awards:
-        release["awards"] = awards
 
-    contracts = []
-    for contract in process.contracts.all():
-        transactions = [
-            _compact(
+def _item(item: TenderItem) -> dict[str, Any]:
+    """One tender item, with its classification, quantity (an integer when whole) and unit."""
+    return _compact(
+        {
+            "id": f"item-{item.pk}",
+            "description": item.description,
+            "classification": _compact(
                 {
-                    "id": f"payment-{payment.pk}",
-                    "date": ocds_datetime(payment.date),
-                    "value": payment.value.as_ocds(),
-                    "payer": role(payment.payer, "payer"),
-                    "payee": role(payment.payee, "payee"),
+                    "scheme": item.classification_scheme,
+                    "id": item.classification_id,
+                    "description": item.classification_description,
                 }
             )
-            for payment in contract.payments.all()
-        ]
-        milestones = [
-            _compact(
-                {
-                    "id": f"milestone-{m.pk}",
-                    "title": m.title,
-                    "type": m.type,
-                    "code": m.code,
-                    "dueDate": ocds_datetime(m.due_date),
-                    "dateMet": ocds_datetime(m.date_met),
-                    "status": m.status,
-                }
-            )
-            for m in contract.milestones.all()
-        ]
-        contracts.append(
-            _compact(
-                {
-                    "id": f"contract-{contract.pk}",
-                    "awardID": f"award-{contract.award_id}",
-                    "title": contract.title,
-                    "description": f"Contract no. {contract.number}" if contract.number else None,
-                    "status": contract.status,
-                    "period": _period(contract.period_start, contract.period_end),
-                    "value": contract.value.as_ocds(),
-                    "dateSigned": ocds_datetime(contract.signed_on),
-                    "milestones": milestones,
-                    "documents": _documents(documents, ["contract"]),
-                    "amendments": _amendments(contract.amendments.all()),
-                    "implementation": _compact(
-                        {"transactions": transactions, "documents": _documents(documents, ["implementation"])}
-                    )
-                    or None,
-                }
-            )
+            or None,
+            "quantity": float(item.quantity)
+            if item.quantity != item.quantity.to_integral_value()
+            else int(item.quantity),
+            "unit": {"name": item.unit} if item.unit else None,
+        }
+    )
+
+
+def _award(award: Award, documents: list[Document], parties: _Parties) -> dict[str, Any]:
+    """One award, with its suppliers."""
+    return _compact(
+        {
+            "id": f"award-{award.pk}",
+            "title": award.title,
+            "status": award.status,
+            "date": ocds_datetime(award.date),
+            "value": award.value.as_ocds(),
+            "suppliers": [parties.role(org, "supplier") for org in award.suppliers.all()],
+            "documents": _documents(documents, ["award"]),
+        }
+    )
+
+
+def _contract(contract: Contract, documents: list[Document], parties: _Parties) -> dict[str, Any]:
+    """One contract, with its milestones, amendments and payments (the implementation's transactions)."""
+    transactions = [
+        _compact(
+            {
+                "id": f"payment-{payment.pk}",
+                "date": ocds_datetime(payment.date),
+                "value": payment.value.as_ocds(),
+                "payer": parties.role(payment.payer, "payer"),
+                "payee": parties.role(payment.payee, "payee"),
+            }
         )
-    if contracts:
-        release["contracts"] = contracts
-    release["parties"] = list(parties.values())
-    return release
+        for payment in contract.payments.all()
+    ]
+    milestones = [
+        _compact(
+            {
+                "id": f"milestone-{m.pk}",
+                "title": m.title,
+                "type": m.type,
+                "code": m.code,
+                "dueDate": ocds_datetime(m.due_date),
+                "dateMet": ocds_datetime(m.date_met),
+                "status": m.status,
+            }
+        )
+        for m in contract.milestones.all()
+    ]
+    return _compact(
+        {
+            "id": f"contract-{contract.pk}",
+            "awardID": f"award-{contract.award_id}",
+            "title": contract.title,
+            "description": f"Contract no. {contract.number}" if contract.number else None,
+            "status": contract.status,
+            "period": _period(contract.period_start, contract.period_end),
+            "value": contract.value.as_ocds(),
+            "dateSigned": ocds_datetime(contract.signed_on),
+            "milestones": milestones,
+            "documents": _documents(documents, ["contract"]),
+            "amendments": _amendments(contract.amendments.all()),
+            "implementation": _compact(
+                {"transactions": transactions, "documents": _documents(documents, ["implementation"])}
+            )
+            or None,
+        }
+    )
 
 
 def release_package(releases: Iterable[OcdsRelease], *, uri: str) -> dict[str, Any]:

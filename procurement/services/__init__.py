@@ -4,24 +4,29 @@ from procurement.services.amendments import amendment_create
 from procurement.services.awards import award_create
 from procurement.services.contracts import (
     contract_create,
-    contract_paid,
+    contract_paid_total,
     contract_sign,
     contract_update,
     milestone_create,
     milestone_update,
 )
-from procurement.services.documents import document_create, inspect_upload, safe_file_name
-from procurement.services.payments import exchange_rate_create, exchange_rate_for, payment_create
+from procurement.services.documents import document_create, document_file_name_safe, document_upload_inspect
+from procurement.services.payments import exchange_rate_create, exchange_rate_get, payment_create
 from procurement.services.tenders import bid_create, bid_update, tender_create, tender_item_create, tender_update
 from procurement.services.workflow import (
     TRANSITIONS,
-    allowed_transitions,
     process_create,
     process_transition,
+    process_transitions_allowed,
     process_update,
     release_append,
     release_chain_verify,
 )
+
+# Old name, still used by procurement/serializers.py until their rewrite imports the new one.
+contract_paid = contract_paid_total
+# Old name, still used by procurement/admin.py until their rewrite imports the new one.
+allowed_transitions = process_transitions_allowed
 
 __all__ = [
     "TRANSITIONS",
@@ -32,21 +37,23 @@ __all__ = [
     "bid_update",
     "contract_create",
     "contract_paid",
+    "contract_paid_total",
     "contract_sign",
     "contract_update",
     "document_create",
+    "document_file_name_safe",
+    "document_upload_inspect",
     "exchange_rate_create",
-    "exchange_rate_for",
-    "inspect_upload",
+    "exchange_rate_get",
     "milestone_create",
     "milestone_update",
     "payment_create",
     "process_create",
     "process_transition",
+    "process_transitions_allowed",
     "process_update",
     "release_append",
     "release_chain_verify",
-    "safe_file_name",
     "tender_create",
     "tender_item_create",
     "tender_update",

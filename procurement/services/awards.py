@@ -29,9 +29,9 @@ from procurement.services.common import (
 )
 from procurement.services.history import history_created, history_record
 from procurement.services.workflow import (
-    lock_process,
+    process_lock,
     release_append,
-    tag,
+    release_tag_next,
 )
 
 
@@ -46,7 +46,7 @@ def award_create(
     title: str = "",
 ) -> Award:
     """Record an award during evaluation; every supplier needs a valid bid on the tender."""
-    process = lock_process(process)
+    process = process_lock(process)
     require_status(process, [S.EVALUATION], _("Recording an award"))
     suppliers = list(suppliers)
     if not suppliers:
@@ -80,5 +80,5 @@ def award_create(
         action="create",
         changes={"suppliers": (None, sorted(org.pk for org in suppliers))},
     )
-    release_append(process=process, tags=[tag(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)])
+    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)])
     return award

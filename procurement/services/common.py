@@ -13,7 +13,7 @@ from core.errors import DomainError
 from procurement.choices import ProcessStatus
 from procurement.models import ContractingProcess
 from procurement.money import Money
-from procurement.services.history import diff, history_record, snapshot
+from procurement.services.history import history_diff, history_record, history_snapshot
 from procurement.services.workflow import TERMINAL
 
 S = ProcessStatus
@@ -63,10 +63,10 @@ def save_changes(
     obj: Any, columns: Mapping[str, Any], *, process: ContractingProcess, user: User | None, locked: frozenset[str]
 ) -> dict[str, tuple[Any, Any]]:
     """Apply `columns` to `obj`; a change to a locked field raises `amendment_required` and saves nothing."""
-    before = snapshot(obj, columns)
+    before = history_snapshot(obj, columns)
     for key, value in columns.items():
         setattr(obj, key, value)
-    changes = diff(before, snapshot(obj, columns))
+    changes = history_diff(before, history_snapshot(obj, columns))
     blocked = sorted(set(changes) & locked)
     if blocked:
         raise DomainError(

@@ -33,11 +33,11 @@ from procurement.services.common import (
     require_status,
     save_changes,
 )
-from procurement.services.history import diff, history_created, history_record, snapshot
+from procurement.services.history import history_created, history_diff, history_record, history_snapshot
 from procurement.services.workflow import (
-    lock_process,
+    process_lock,
     release_append,
-    tag,
+    release_tag_next,
 )
 
 CONTRACT_FIELDS = ("number", "title", "value_minor", "value_currency", "period_start", "period_end")
@@ -92,7 +92,7 @@ def contract_create(
     period_end: dt.date | None = None,
 ) -> Contract:
     """Draft the contract of an active award; its value may not exceed the award's."""
-    process = lock_process(award.process)
+    process = process_lock(award.process)
     require_status(process, [S.AWARDED, S.CONTRACTED], _("Recording a contract"))
     award = Award.objects.get(pk=award.pk)
     if award.status != AwardStatus.ACTIVE:
@@ -111,14 +111,14 @@ def contract_create(
     contract.full_clean()
     contract.save()
     history_created(process=process, user=user, obj=contract, fields=("award", "status", *CONTRACT_FIELDS))
-    release_append(process=process, tags=[tag(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)])
+    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)])
     return contract
 
 
 @transaction.atomic
 def contract_update(*, contract: Contract, user: User | None, **fields: Unpack[ContractFields]) -> Contract:
     """Change a contract; once signed its value and period answer `amendment_required`."""
-    process = lock_process(contract.process)
+    process = process_lock(contract.process)
     refuse_closed(process)
     contract = Contract.objects.select_related("award").get(pk=contract.pk)
     columns = money_columns(fields, "value", "value")
@@ -129,21 +129,23 @@ def contract_update(*, contract: Contract, user: User | None, **fields: Unpack[C
         probe.value_currency = columns.get("value_currency", contract.value_currency)
         _check_within_award(probe, contract.award)
     if save_changes(contract, columns, process=process, user=user, locked=locked):
-        release_append(process=process, tags=[tag(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)])
+        release_append(
+            process=process, tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)]
+        )
     return contract
 
 
 @transaction.atomic
 def contract_sign(*, contract: Contract, user: User | None, signed_on: dt.date) -> Contract:
     """Record the signature: the contract becomes active and its value and period lock."""
-    process = lock_process(contract.process)
+    process = process_lock(contract.process)
     require_status(process, [S.AWARDED, S.CONTRACTED], _("Signing a contract"))
     contract = Contract.objects.get(pk=contract.pk)
     if contract.status != ContractStatus.PENDING:
         raise DomainError(
             _("Only a pending contract can be signed."), code="invalid_transition", allowed=[], status=contract.status
         )
-    old = snapshot(contract, ("signed_on", "status"))
+    old = history_snapshot(contract, ("signed_on", "status"))
     contract.signed_on = signed_on
     contract.status = ContractStatus.ACTIVE
     contract.full_clean()
@@ -153,13 +155,13 @@ def contract_sign(*, contract: Contract, user: User | None, signed_on: dt.date) 
         user=user,
         obj=contract,
         action="transition",
-        changes=diff(old, snapshot(contract, ("signed_on", "status"))),
+        changes=history_diff(old, history_snapshot(contract, ("signed_on", "status"))),
     )
-    release_append(process=process, tags=[tag(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)])
+    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)])
     return contract
 
 
-def contract_paid(contract: Contract) -> Money:
+def contract_paid_total(contract: Contract) -> Money:
     """The sum of the contract's payments (uses prefetched payments when present)."""
     return money_sum([p.value for p in contract.payments.all()], contract.value_currency)
 
@@ -167,10 +169,10 @@ def contract_paid(contract: Contract) -> Money:
 # --- milestones ---
 
 
-def implementation_tag(process: ContractingProcess) -> str:
+def release_tag_next_for_implementation(process: ContractingProcess) -> str:
     if process.status in (S.IMPLEMENTATION, S.COMPLETED):
-        return tag(process, ReleaseTag.IMPLEMENTATION, ReleaseTag.IMPLEMENTATION_UPDATE)
-    return tag(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)
+        return release_tag_next(process, ReleaseTag.IMPLEMENTATION, ReleaseTag.IMPLEMENTATION_UPDATE)
+    return release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)
 
 
 @transaction.atomic
@@ -186,7 +188,7 @@ def milestone_create(
     status: str | None = None,
 ) -> Milestone:
     """Add a milestone (e.g. delivered, installed, site acceptance, warranty end) to a contract."""
-    process = lock_process(contract.process)
+    process = process_lock(contract.process)
     refuse_closed(process)
     milestone = Milestone(
         contract=contract,
@@ -200,19 +202,19 @@ def milestone_create(
     milestone.full_clean()
     milestone.save()
     history_created(process=process, user=user, obj=milestone, fields=MILESTONE_FIELDS)
-    release_append(process=process, tags=[implementation_tag(process)])
+    release_append(process=process, tags=[release_tag_next_for_implementation(process)])
     return milestone
 
 
 @transaction.atomic
 def milestone_update(*, milestone: Milestone, user: User | None, **fields: Unpack[MilestoneFields]) -> Milestone:
     """Change a milestone; giving `date_met` alone marks it met."""
-    process = lock_process(milestone.contract.process)
+    process = process_lock(milestone.contract.process)
     refuse_closed(process)
     check_fields(fields, MILESTONE_FIELDS)
     if fields.get("date_met") and "status" not in fields:
         fields["status"] = MilestoneStatus.MET
     milestone = Milestone.objects.get(pk=milestone.pk)
     if save_changes(milestone, fields, process=process, user=user, locked=frozenset()):
-        release_append(process=process, tags=[implementation_tag(process)])
+        release_append(process=process, tags=[release_tag_next_for_implementation(process)])
     return milestone

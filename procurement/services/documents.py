@@ -20,7 +20,7 @@ from accounts.models import User
 from procurement.choices import DocumentStage, ReleaseTag
 from procurement.models import ContractingProcess, Document
 from procurement.services.history import history_created
-from procurement.services.workflow import lock_process, release_append, tag
+from procurement.services.workflow import process_lock, release_append, release_tag_next
 
 CHUNK = 64 * 1024
 
@@ -86,14 +86,14 @@ STAGE_TAGS = {
 }
 
 
-def safe_file_name(name: str) -> str:
+def document_file_name_safe(name: str) -> str:
     """The last path component of a client file name, without control characters (never used on disk)."""
     base = PurePosixPath(name.replace("\\", "/")).name
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
     return base[:200] or "document"
 
 
-def inspect_upload(upload: UploadedFile) -> tuple[str, str, int]:
+def document_upload_inspect(upload: UploadedFile) -> tuple[str, str, int]:
     """Check size and type; return (media type, SHA-256, size). Raises ValidationError on `file`."""
     size = upload.size or 0
     if size <= 0:
@@ -103,7 +103,7 @@ def inspect_upload(upload: UploadedFile) -> tuple[str, str, int]:
             {"file": [_("The file is larger than %(mb)s MB.") % {"mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024)}]},
             code="too_large",
         )
-    suffix = PurePosixPath(safe_file_name(upload.name or "")).suffix.lower()
+    suffix = PurePosixPath(document_file_name_safe(upload.name or "")).suffix.lower()
     if suffix not in ALLOWED_TYPES:
         raise ValidationError(
             {"file": [_("File type %(ext)s is not accepted.") % {"ext": suffix or "(none)"}]}, code="type"
@@ -136,8 +136,8 @@ def document_create(
     supersedes: Document | None = None,
 ) -> Document:
     """Store a checked upload under a generated name; a new version supersedes the old one, never overwrites it."""
-    process = lock_process(process)
-    media_type, sha256, size = inspect_upload(file)
+    process = process_lock(process)
+    media_type, sha256, size = document_upload_inspect(file)
     if supersedes is not None:
         supersedes = Document.objects.get(pk=supersedes.pk)
         if supersedes.process_id != process.pk:
@@ -147,7 +147,7 @@ def document_create(
                 {"supersedes": [_("That version has already been superseded; supersede the latest one.")]},
                 code="already_superseded",
             )
-    original = safe_file_name(file.name or "")
+    original = document_file_name_safe(file.name or "")
     document = Document(
         process=process,
         stage=stage,
@@ -177,5 +177,5 @@ def document_create(
         fields=("stage", "document_type", "title", "sha256", "size", "media_type", "language", "supersedes"),
     )
     first, update = STAGE_TAGS[DocumentStage(stage)]
-    release_append(process=process, tags=[tag(process, first, update)])
+    release_append(process=process, tags=[release_tag_next(process, first, update)])
     return document

@@ -17,7 +17,7 @@ from procurement.money import Money
 Changes = dict[str, tuple[Any, Any]]
 
 
-def json_value(value: Any) -> Any:
+def _json_value(value: Any) -> Any:
     """A JSON-safe form of a field value for the history (dates as ISO strings, Decimals as strings)."""
     if isinstance(value, Money):
         return value.as_dict()
@@ -28,17 +28,17 @@ def json_value(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
+        return [_json_value(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
 
 
-def object_label(obj: models.Model) -> str:
+def _object_label(obj: models.Model) -> str:
     return f"{type(obj).__name__} #{obj.pk}"
 
 
-def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+def history_snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The values of `fields` of `obj` (foreign keys as ids)."""
     result: dict[str, Any] = {}
     for name in fields:
@@ -48,7 +48,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return result
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
+def history_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
     return {key: (before.get(key), after[key]) for key in after if before.get(key) != after[key]}
 
 
@@ -69,11 +69,11 @@ def history_record(
             user=user,
             object_type=type(obj).__name__,
             object_id=obj.pk,
-            object_repr=object_label(obj),
+            object_repr=_object_label(obj),
             action=action,
             field=field,
-            old=json_value(old),
-            new=json_value(new),
+            old=_json_value(old),
+            new=_json_value(new),
         )
         for field, (old, new) in changes.items()
     ]
@@ -84,7 +84,7 @@ def history_created(
     *, process: ContractingProcess, user: User | None, obj: models.Model, fields: Iterable[str]
 ) -> list[ChangeRecord]:
     """History of a new record: every given field from None to its value."""
-    values = snapshot(obj, fields)
+    values = history_snapshot(obj, fields)
     changes: Changes = {key: (None, value) for key, value in values.items() if value not in (None, "")}
     changes.setdefault("id", (None, obj.pk))
     return history_record(process=process, user=user, obj=obj, action="create", changes=changes)

@@ -36,9 +36,9 @@ from procurement.services.common import (
 )
 from procurement.services.history import history_created
 from procurement.services.workflow import (
-    lock_process,
+    process_lock,
     release_append,
-    tag,
+    release_tag_next,
 )
 
 TENDER_FIELDS = (
@@ -102,10 +102,10 @@ class BidFields(TypedDict, total=False):
 # --- tender ---
 
 
-def tender_tag(process: ContractingProcess) -> str:
+def release_tag_next_for_tender(process: ContractingProcess) -> str:
     if process.status == S.PLANNING:
-        return tag(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)
-    return tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)
+        return release_tag_next(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)
+    return release_tag_next(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)
 
 
 def _item_create(*, tender: Tender, user: User | None, item: TenderItemFields) -> TenderItem:
@@ -127,7 +127,7 @@ def tender_create(
     **fields: Unpack[TenderDetails],
 ) -> Tender:
     """Record the planned tender of a process (in planning; it is published by the `tender` step)."""
-    process = lock_process(process)
+    process = process_lock(process)
     require_status(process, [S.PLANNING], _("Recording a tender"))
     if Tender.objects.filter(process=process).exists():
         raise ValidationError({"process": [_("This process already has a tender.")]}, code="unique")
@@ -139,28 +139,28 @@ def tender_create(
     history_created(process=process, user=user, obj=tender, fields=("status", *TENDER_FIELDS))
     for item in items:
         _item_create(tender=tender, user=user, item=item)
-    release_append(process=process, tags=[tender_tag(process)])
+    release_append(process=process, tags=[release_tag_next_for_tender(process)])
     return tender
 
 
 @transaction.atomic
 def tender_update(*, tender: Tender, user: User | None, **fields: Unpack[TenderFields]) -> Tender:
     """Change a tender; once published its core fields answer `amendment_required`."""
-    process = lock_process(tender.process)
+    process = process_lock(tender.process)
     refuse_closed(process)
     tender = Tender.objects.get(pk=tender.pk)
     columns = money_columns(fields, "estimated_value", "estimated_value")
     check_fields(columns, TENDER_FIELDS)
     locked = TENDER_LOCKED if tender.is_published else frozenset()
     if save_changes(tender, columns, process=process, user=user, locked=locked):
-        release_append(process=process, tags=[tender_tag(process)])
+        release_append(process=process, tags=[release_tag_next_for_tender(process)])
     return tender
 
 
 @transaction.atomic
 def tender_item_create(*, tender: Tender, user: User | None, **item: Unpack[TenderItemFields]) -> TenderItem:
     """Add an item to an unpublished tender (after publication the item list needs an amendment)."""
-    process = lock_process(tender.process)
+    process = process_lock(tender.process)
     refuse_closed(process)
     if Tender.objects.get(pk=tender.pk).is_published:
         raise DomainError(
@@ -169,7 +169,7 @@ def tender_item_create(*, tender: Tender, user: User | None, **item: Unpack[Tend
             fields=["items"],
         )
     obj = _item_create(tender=tender, user=user, item=item)
-    release_append(process=process, tags=[tender_tag(process)])
+    release_append(process=process, tags=[release_tag_next_for_tender(process)])
     return obj
 
 
@@ -188,7 +188,7 @@ def bid_create(
     rank: int | None = None,
 ) -> Bid:
     """Record a bid on a published tender; it must have been submitted within the tender period."""
-    process = lock_process(tender.process)
+    process = process_lock(tender.process)
     require_status(process, [S.TENDER, S.EVALUATION], _("Recording a bid"))
     tender = Tender.objects.get(pk=tender.pk)
     assert tender.tender_start is not None
@@ -214,17 +214,17 @@ def bid_create(
         obj=bid,
         fields=("tenderer", "value_minor", "value_currency", "submitted_at", "status", "rank"),
     )
-    release_append(process=process, tags=[tender_tag(process)])
+    release_append(process=process, tags=[release_tag_next_for_tender(process)])
     return bid
 
 
 @transaction.atomic
 def bid_update(*, bid: Bid, user: User | None, **fields: Unpack[BidFields]) -> Bid:
     """Evaluate a bid: its status (valid, disqualified, withdrawn) and rank."""
-    process = lock_process(bid.tender.process)
+    process = process_lock(bid.tender.process)
     require_status(process, [S.TENDER, S.EVALUATION], _("Evaluating a bid"))
     check_fields(fields, ("status", "rank"))
     bid = Bid.objects.get(pk=bid.pk)
     if save_changes(bid, fields, process=process, user=user, locked=frozenset()):
-        release_append(process=process, tags=[tender_tag(process)])
+        release_append(process=process, tags=[release_tag_next_for_tender(process)])
     return bid

@@ -1,6 +1,6 @@
 """`office_activity`: per regional office and quarter, activities by kind, participants, support response times.
 
-The figures come from `facility.selectors.office_operations_by_quarter(*, start, end, office=None)`,
+The figures come from `facility.selectors.office_operations_list_by_quarter(*, start, end, office=None)`,
 imported when the report runs.
 """
 
@@ -49,10 +49,10 @@ class OfficeActivityKind(ReportKindBase):
         }
 
     def compute(self, params: dict[str, Any], progress: ProgressFn) -> dict[str, Any]:
-        from facility.selectors import office_operations_by_quarter  # type: ignore[import-not-found,unused-ignore]
+        from facility.selectors import office_operations_list_by_quarter  # type: ignore[import-not-found,unused-ignore]
 
         office = RegionalOffice.objects.get(pk=params["office"]) if params.get("office") else None
-        result = office_operations_by_quarter(
+        result = office_operations_list_by_quarter(
             start=dt.date.fromisoformat(params["start"]), end=dt.date.fromisoformat(params["end"]), office=office
         )
         progress(80)

@@ -95,89 +95,16 @@ class ProjectUsageKind(ReportKindBase):
         period = iv.period_bounds(start, end, tz)
         bounds = (iv.epoch(period[0]), iv.epoch(period[1]))
 
-        bookings = list(
-            Booking.objects.filter(project=project, starts_at__lt=period[1], ends_at__gt=period[0])
-            .select_related("backend", "user")
-            .annotate(
-                first_job=Min("jobs__started_at"),
-                last_job=Max("jobs__finished_at"),
-            )
-            .order_by("starts_at")
-        )
+        bookings = _bookings(project, period)
         progress(30)
-        by_status: Counter[str] = Counter()
-        by_backend: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        by_user: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for b in bookings:
-            clipped = iv.clip((iv.epoch(b.starts_at), iv.epoch(b.ends_at)), bounds)
-            assert clipped is not None
-            if period[0] <= b.starts_at < period[1]:
-                by_status[b.status] += 1
-            length = iv.seconds(clipped)
-            seconds: dict[str, float] = defaultdict(float)
-            if b.status in BOOKED_STATUSES:
-                seconds["booked_seconds"] = length
-                if b.first_job is not None and b.last_job is not None:
-                    used = iv.clip((iv.epoch(b.first_job), iv.epoch(b.last_job)), clipped)
-                    seconds["used_seconds"] = iv.seconds(used) if used else 0.0
-                if b.status == BookingStatus.NO_SHOW:
-                    seconds["no_show_seconds"] = length
-            elif b.status == BookingStatus.CANCELLED and b.late_cancellation:
-                seconds["late_cancelled_seconds"] = length
-            for name, value in seconds.items():
-                by_backend[b.backend.name][name] += value
-                by_user[b.user.username][name] += value
-
-        job_rows = (
-            Job.objects.filter(project=project, started_at__gte=period[0], started_at__lt=period[1])
-            .values("backend__name", "user__username")
-            .annotate(
-                jobs=Count("pk"),
-                jobs_failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
-                shots=Sum("shots"),
-                exec_seconds=Sum("qpu_seconds"),
-            )
-            .order_by()
-        )
-        for row in job_rows:
-            for name in ("jobs", "jobs_failed", "shots", "exec_seconds"):
-                by_backend[row["backend__name"]][name] += float(row[name] or 0)
-                by_user[row["user__username"]][name] += float(row[name] or 0)
+        by_status, by_backend, by_user = _booking_seconds(bookings, period, bounds)
+        _add_job_totals(project, period, by_backend, by_user)
         progress(60)
 
         allocations = _allocations(project, start, end, tz)
         progress(85)
 
-        def shaped(values: dict[str, float]) -> dict[str, Any]:
-            return {
-                **{
-                    n: num(values.get(n, 0.0))
-                    for n in (
-                        "booked_seconds",
-                        "used_seconds",
-                        "exec_seconds",
-                        "no_show_seconds",
-                        "late_cancelled_seconds",
-                    )
-                },
-                **{n: int(values.get(n, 0)) for n in ("jobs", "jobs_failed", "shots")},
-            }
-
-        total: dict[str, float] = defaultdict(float)
-        for values in by_backend.values():
-            for name, value in values.items():
-                total[name] += value
-        no_shows = by_status.get(BookingStatus.NO_SHOW, 0)
-        late = sum(1 for b in bookings if b.late_cancellation and period[0] <= b.starts_at < period[1])
-        totals = {
-            **shaped(total),
-            "bookings": sum(by_status.values()),
-            "booking_efficiency": ratio(total["used_seconds"], total["booked_seconds"]),
-            "no_show_rate": ratio(no_shows, by_status.get(BookingStatus.COMPLETED, 0) + no_shows + late),
-            "allocation_hours": hours_str(sum((Decimal(a["allocation_hours"]) for a in allocations), Decimal(0))),
-            "charged_hours": hours_str(sum((Decimal(a["charged_hours"]) for a in allocations), Decimal(0))),
-            "remaining_hours": hours_str(sum((Decimal(a["remaining_hours"]) for a in allocations), Decimal(0))),
-        }
+        totals = _totals(bookings, period, by_status, by_backend, allocations)
         return {
             "project": project.code,
             "title": project.title,
@@ -190,8 +117,8 @@ class ProjectUsageKind(ReportKindBase):
             "generated_at": timezone.now().isoformat(),
             "totals": totals,
             "bookings_by_status": {status: by_status.get(status, 0) for status in BookingStatus.values},
-            "by_backend": [{"backend": k, **shaped(v)} for k, v in sorted(by_backend.items())],
-            "by_user": [{"user": k, **shaped(v)} for k, v in sorted(by_user.items())],
+            "by_backend": [{"backend": k, **_shaped(v)} for k, v in sorted(by_backend.items())],
+            "by_user": [{"user": k, **_shaped(v)} for k, v in sorted(by_user.items())],
             "allocations": allocations,
         }
 
@@ -228,6 +155,114 @@ class ProjectUsageKind(ReportKindBase):
         top = max((float(a["allocation_hours"]) for a in snapshot["allocations"]), default=1.0)
         chart = charts.lines(labels, series, y_max=top, fmt="{:.0f} h") if series else None
         return {"chart_burn_down": charts.data_uri(chart) if chart else None}
+
+
+Period = tuple[dt.datetime, dt.datetime]
+Seconds = dict[str, dict[str, float]]
+
+
+def _bookings(project: Project, period: Period) -> list[Booking]:
+    """The project's bookings overlapping the period, with the first job start and last job end of each."""
+    return list(
+        Booking.objects.filter(project=project, starts_at__lt=period[1], ends_at__gt=period[0])
+        .select_related("backend", "user")
+        .annotate(
+            first_job=Min("jobs__started_at"),
+            last_job=Max("jobs__finished_at"),
+        )
+        .order_by("starts_at")
+    )
+
+
+def _booking_seconds(
+    bookings: list[Booking], period: Period, bounds: iv.Interval
+) -> tuple[Counter[str], Seconds, Seconds]:
+    """Bookings per status (those starting in the period), and booked, used, no-show and late-cancelled seconds
+    per backend and per user (clipped to the period)."""
+    by_status: Counter[str] = Counter()
+    by_backend: Seconds = defaultdict(lambda: defaultdict(float))
+    by_user: Seconds = defaultdict(lambda: defaultdict(float))
+    for b in bookings:
+        clipped = iv.clip((iv.epoch(b.starts_at), iv.epoch(b.ends_at)), bounds)
+        assert clipped is not None
+        if period[0] <= b.starts_at < period[1]:
+            by_status[b.status] += 1
+        length = iv.seconds(clipped)
+        seconds: dict[str, float] = defaultdict(float)
+        if b.status in BOOKED_STATUSES:
+            seconds["booked_seconds"] = length
+            if b.first_job is not None and b.last_job is not None:  # type: ignore[attr-defined]
+                used = iv.clip((iv.epoch(b.first_job), iv.epoch(b.last_job)), clipped)  # type: ignore[attr-defined]
+                seconds["used_seconds"] = iv.seconds(used) if used else 0.0
+            if b.status == BookingStatus.NO_SHOW:
+                seconds["no_show_seconds"] = length
+        elif b.status == BookingStatus.CANCELLED and b.late_cancellation:
+            seconds["late_cancelled_seconds"] = length
+        for name, value in seconds.items():
+            by_backend[b.backend.name][name] += value
+            by_user[b.user.username][name] += value
+    return by_status, by_backend, by_user
+
+
+def _add_job_totals(project: Project, period: Period, by_backend: Seconds, by_user: Seconds) -> None:
+    """Add the jobs started in the period (count, failed, shots, QPU seconds) per backend and per user."""
+    job_rows = (
+        Job.objects.filter(project=project, started_at__gte=period[0], started_at__lt=period[1])
+        .values("backend__name", "user__username")
+        .annotate(
+            jobs=Count("pk"),
+            jobs_failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
+            shots=Sum("shots"),
+            exec_seconds=Sum("qpu_seconds"),
+        )
+        .order_by()
+    )
+    for row in job_rows:
+        for name in ("jobs", "jobs_failed", "shots", "exec_seconds"):
+            by_backend[row["backend__name"]][name] += float(row[name] or 0)
+            by_user[row["user__username"]][name] += float(row[name] or 0)
+
+
+def _shaped(values: dict[str, float]) -> dict[str, Any]:
+    """Seconds as numbers and counts as integers, with zeros for what did not occur."""
+    return {
+        **{
+            n: num(values.get(n, 0.0))
+            for n in (
+                "booked_seconds",
+                "used_seconds",
+                "exec_seconds",
+                "no_show_seconds",
+                "late_cancelled_seconds",
+            )
+        },
+        **{n: int(values.get(n, 0)) for n in ("jobs", "jobs_failed", "shots")},
+    }
+
+
+def _totals(
+    bookings: list[Booking],
+    period: Period,
+    by_status: Counter[str],
+    by_backend: Seconds,
+    allocations: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The project's totals over all its backends, its rates and its allocation hours."""
+    total: dict[str, float] = defaultdict(float)
+    for values in by_backend.values():
+        for name, value in values.items():
+            total[name] += value
+    no_shows = by_status.get(BookingStatus.NO_SHOW, 0)
+    late = sum(1 for b in bookings if b.late_cancellation and period[0] <= b.starts_at < period[1])
+    return {
+        **_shaped(total),
+        "bookings": sum(by_status.values()),
+        "booking_efficiency": ratio(total["used_seconds"], total["booked_seconds"]),
+        "no_show_rate": ratio(no_shows, by_status.get(BookingStatus.COMPLETED, 0) + no_shows + late),
+        "allocation_hours": hours_str(sum((Decimal(a["allocation_hours"]) for a in allocations), Decimal(0))),
+        "charged_hours": hours_str(sum((Decimal(a["charged_hours"]) for a in allocations), Decimal(0))),
+        "remaining_hours": hours_str(sum((Decimal(a["remaining_hours"]) for a in allocations), Decimal(0))),
+    }
 
 
 def _allocations(project: Project, start: dt.date, end: dt.date, tz: ZoneInfo) -> list[dict[str, Any]]:

@@ -1,36 +1,43 @@
 """Reads of the scheduling app (re-exported for other apps and the portal)."""
 
-from scheduling.selectors.availability import Availability, availability
+from scheduling.selectors.availability import Availability, backend_availability_get
 from scheduling.selectors.backends import backend_get, backend_list
 from scheduling.selectors.bookings import (
     Conflict,
+    booking_conflict_list,
     booking_get_for_user,
     booking_list_for_user,
     booking_list_overlapping,
-    interval_conflicts,
 )
 from scheduling.selectors.calibrations import calibration_latest, calibration_list
 from scheduling.selectors.downtime import maintenance_window_list, outage_list
 from scheduling.selectors.projects import (
     allocation_list_for_user,
-    allocation_usage,
+    allocation_list_with_usage,
     project_list_for_user,
 )
+
+# Old name, still used by scheduling/admin.py and scheduling/api/projects.py until their rewrite imports the new one.
+allocation_usage = allocation_list_with_usage
+# Old name, still used by scheduling/api/backends.py until its rewrite imports the new one.
+availability = backend_availability_get
 
 __all__ = [
     "Availability",
     "Conflict",
     "allocation_list_for_user",
+    "allocation_list_with_usage",
     "allocation_usage",
     "availability",
+    "backend_availability_get",
     "backend_get",
     "backend_list",
+    "booking_conflict_list",
     "booking_get_for_user",
     "booking_list_for_user",
     "booking_list_overlapping",
     "calibration_latest",
     "calibration_list",
-    "interval_conflicts",
     "maintenance_window_list",
     "outage_list",
     "project_list_for_user",

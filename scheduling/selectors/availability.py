@@ -60,7 +60,7 @@ def _subtract(window: Interval, blocked: list[Interval]) -> list[Interval]:
     return free
 
 
-def availability(
+def backend_availability_get(
     *,
     backend: Backend,
     start: datetime.datetime,

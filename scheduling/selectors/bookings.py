@@ -75,7 +75,7 @@ def booking_list_overlapping(
     )
 
 
-def interval_conflicts(
+def booking_conflict_list(
     *,
     backend: Backend,
     starts_at: datetime.datetime,

@@ -38,7 +38,7 @@ def booking_is_usable_for_jobs(*, booking: Booking, now: datetime) -> bool:
     return booking.status == BookingStatus.CONFIRMED and booking.ends_at > now
 
 
-def booking_for_job(*, project: Project, backend: Backend, now: datetime) -> Booking | None:
+def booking_get_for_job(*, project: Project, backend: Backend, now: datetime) -> Booking | None:
     """The booking a new job runs in: the one in progress, else the next confirmed one; None if neither."""
     return (
         Booking.objects.filter(project=project, backend=backend, status=BookingStatus.CONFIRMED, ends_at__gt=now)

@@ -24,7 +24,7 @@ def project_list_for_user(user: User) -> QuerySet[Project]:
     return qs.order_by("code")
 
 
-def allocation_usage(
+def allocation_list_with_usage(
     queryset: QuerySet[Allocation] | None = None,
     *,
     project: Project | None = None,
@@ -57,4 +57,4 @@ def allocation_list_for_user(user: User) -> QuerySet[Allocation]:
     qs = Allocation.objects.all()
     if not (user.is_staff and user.has_perm("scheduling.view_allocation")):
         qs = qs.filter(project__memberships__user=user)
-    return allocation_usage(qs).order_by("project__code", "-valid_from", "pk")
+    return allocation_list_with_usage(qs).order_by("project__code", "-valid_from", "pk")

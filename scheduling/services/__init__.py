@@ -16,8 +16,8 @@ from scheduling.services.bookings import (
 from scheduling.services.calibrations import (
     calibration_create,
     calibration_create_default,
+    calibration_data_default,
     calibration_validate,
-    default_calibration_data,
 )
 from scheduling.services.downtime import (
     MaintenanceResult,
@@ -60,8 +60,8 @@ __all__ = [
     "booking_sweep",
     "calibration_create",
     "calibration_create_default",
+    "calibration_data_default",
     "calibration_validate",
-    "default_calibration_data",
     "maintenance_window_create",
     "maintenance_window_preview",
     "maintenance_window_save",

@@ -23,7 +23,7 @@ DEFAULT_CALIBRATION_NOTES = "Default calibration (placeholder from a published I
 QUBIT_KEYS = ("qubit", "t1_us", "t2_us", "prx_fidelity", "readout_fidelity")
 
 
-def default_calibration_data(backend: Backend) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def calibration_data_default(backend: Backend) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The default per-qubit and per-coupler numbers for every qubit and coupler of the backend."""
     qubits = [
         {
@@ -124,7 +124,7 @@ def calibration_create(
 
 def calibration_create_default(*, backend: Backend, measured_at: datetime.datetime | None = None) -> CalibrationRecord:
     """Record DESIGN.md's default calibration for every qubit and coupler of the backend."""
-    qubits, couplers = default_calibration_data(backend)
+    qubits, couplers = calibration_data_default(backend)
     return calibration_create(
         backend=backend, qubits=qubits, couplers=couplers, measured_at=measured_at, notes=DEFAULT_CALIBRATION_NOTES
     )

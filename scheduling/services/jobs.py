@@ -37,7 +37,7 @@ from scheduling.choices import FINISHED_JOB_STATUSES, BookingStatus, JobCancelRe
 from scheduling.models import MAX_SHOTS, Backend, Booking, Job, Project
 from scheduling.selectors.jobs import (
     backend_holds_jobs,
-    booking_for_job,
+    booking_get_for_job,
     booking_is_usable_for_jobs,
     calibration_latest,
     membership_exists,
@@ -146,7 +146,7 @@ def _job_create(
                 code="no_active_booking",
             )
     else:
-        booking = booking_for_job(project=project, backend=backend, now=now)
+        booking = booking_get_for_job(project=project, backend=backend, now=now)
         if booking is None:
             raise DomainError(
                 _("The project has no booking on this backend in progress or to come; book time first."),

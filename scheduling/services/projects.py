@@ -14,7 +14,7 @@ from accounts.models import User
 from facility.models import Organization
 from scheduling.choices import MembershipRole
 from scheduling.models import Allocation, Backend, Membership, Project
-from scheduling.selectors.projects import allocation_usage
+from scheduling.selectors.projects import allocation_list_with_usage
 
 
 class MemberFields(TypedDict, total=False):
@@ -127,7 +127,7 @@ def allocation_update(*, allocation: Allocation, **fields: Unpack[AllocationFiel
     allocation.full_clean()
     held = Decimal("0")
     if allocation.pk is not None:
-        usage = allocation_usage(Allocation.objects.filter(pk=allocation.pk)).get()
+        usage = allocation_list_with_usage(Allocation.objects.filter(pk=allocation.pk)).get()
         held = usage.charged_hours  # type: ignore[attr-defined]
     if allocation.hours < held:
         raise ValidationError({"hours": [_("Bookings already hold %(held)s hours.") % {"held": held}]})

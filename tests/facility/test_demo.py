@@ -4,7 +4,7 @@ from accounts.models import User
 from facility import demo
 from facility.choices import EquipmentKind, OfficeStatus
 from facility.models import Equipment, OfficeActivity, Organization, RegionalOffice, Site, WorkOrder
-from facility.selectors import equipment_qpu_for_site, office_operations_by_quarter
+from facility.selectors import equipment_get_qpu_for_site, office_operations_list_by_quarter
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_seed_tells_the_story_and_is_idempotent():
     assert singapore.status == OfficeStatus.OPEN
     assert "illustrative" in singapore.notes.lower()
 
-    qpu = equipment_qpu_for_site(site)
+    qpu = equipment_get_qpu_for_site(site)
     assert qpu is not None
     assert (qpu.manufacturer, qpu.serial_number) == ("IQM Quantum Computers", demo.SPARK_QPU_SERIAL)
     assert "illustrative" in qpu.notes.lower()
@@ -62,6 +62,6 @@ def test_demo_feeds_the_office_operations_selector():
 
     demo.seed(lambda _msg: None)
     today = timezone.localdate()
-    rows = office_operations_by_quarter(start=today - dt.timedelta(days=200), end=today + dt.timedelta(days=1))
+    rows = office_operations_list_by_quarter(start=today - dt.timedelta(days=200), end=today + dt.timedelta(days=1))
     assert sum(r.activities for r in rows) == OfficeActivity.objects.count()
     assert sum(r.work_orders_opened for r in rows) == WorkOrder.objects.count()

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facility.choices import ActivityKind, EquipmentKind, EquipmentStatus, WorkOrderKind, WorkOrderStatus
-from facility.selectors import equipment_get_by_serial, equipment_qpu_for_site, office_operations_by_quarter
+from facility.selectors import equipment_get_by_serial, equipment_get_qpu_for_site, office_operations_list_by_quarter
 from tests.factories import (
     EquipmentFactory,
     OfficeActivityFactory,
@@ -84,7 +84,7 @@ def story():
 
 def test_office_operations_by_quarter(story):
     _office, _other = story
-    rows = office_operations_by_quarter(start=dt.date(2025, 7, 1), end=dt.date(2026, 1, 1))
+    rows = office_operations_list_by_quarter(start=dt.date(2025, 7, 1), end=dt.date(2026, 1, 1))
     by_key = {(r.office, r.quarter): r for r in rows}
     assert set(by_key) == {
         ("Seoul", "2025-Q3"),
@@ -124,7 +124,7 @@ def test_office_operations_by_quarter(story):
 
 def test_office_operations_for_one_office_and_a_clipped_period(story):
     office, _ = story
-    rows = office_operations_by_quarter(start=dt.date(2025, 8, 15), end=dt.date(2025, 11, 15), office=office)
+    rows = office_operations_list_by_quarter(start=dt.date(2025, 8, 15), end=dt.date(2025, 11, 15), office=office)
     assert [(r.quarter, r.start, r.end) for r in rows] == [
         ("2025-Q3", dt.date(2025, 8, 15), dt.date(2025, 10, 1)),
         ("2025-Q4", dt.date(2025, 10, 1), dt.date(2025, 11, 15)),
@@ -144,7 +144,7 @@ def test_preventive_work_order_not_yet_due_does_not_count():
     _work_order(
         office, equipment, now - 3 * H, kind=WorkOrderKind.PREVENTIVE, due_date=now.date() - dt.timedelta(days=2)
     )
-    rows = office_operations_by_quarter(
+    rows = office_operations_list_by_quarter(
         start=now.date() - dt.timedelta(days=100), end=now.date() + dt.timedelta(days=100)
     )
     assert sum(r.preventive_due for r in rows) == 1  # only the overdue one
@@ -153,12 +153,12 @@ def test_preventive_work_order_not_yet_due_does_not_count():
 
 def test_office_operations_queries_stay_constant(story, django_assert_num_queries):
     with django_assert_num_queries(4):
-        office_operations_by_quarter(start=dt.date(2024, 1, 1), end=dt.date(2026, 1, 1))
+        office_operations_list_by_quarter(start=dt.date(2024, 1, 1), end=dt.date(2026, 1, 1))
 
 
 def test_office_operations_empty_period():
     RegionalOfficeFactory.create()
-    assert office_operations_by_quarter(start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 1)) == []
+    assert office_operations_list_by_quarter(start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 1)) == []
 
 
 def test_equipment_qpu_for_site_skips_other_kinds_and_retired():
@@ -169,8 +169,8 @@ def test_equipment_qpu_for_site_skips_other_kinds_and_retired():
     )
     qpu = EquipmentFactory.create(site=site, kind=EquipmentKind.QPU)
     EquipmentFactory.create(kind=EquipmentKind.QPU)  # another site's
-    assert equipment_qpu_for_site(site) == qpu
-    assert equipment_qpu_for_site(SiteFactory.create()) is None
+    assert equipment_get_qpu_for_site(site) == qpu
+    assert equipment_get_qpu_for_site(SiteFactory.create()) is None
 
 
 def test_equipment_get_by_serial():

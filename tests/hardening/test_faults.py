@@ -45,7 +45,7 @@ from reports.tasks import report_generate_task
 from scheduling.choices import BookingStatus, JobStatus
 from scheduling.models import Backend, Booking, Job, Project
 from scheduling.selectors.common import hours_between, slot_floor
-from scheduling.selectors.projects import allocation_usage
+from scheduling.selectors.projects import allocation_list_with_usage
 from scheduling.services import allocation_create, backend_create, booking_create, membership_add, project_create
 from scheduling.services.jobs import LOST_MESSAGE_AFTER, UNPUBLISHED_AFTER, job_publish_stale
 from tests.factories import EquipmentFactory, OrganizationFactory, StaffFactory, UserFactory, ghz
@@ -421,7 +421,7 @@ def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(transactiona
     for booking in bookings:
         assert booking.allocation.project_id == booking.project_id
         assert booking.charged_hours == hours_between(booking.starts_at, booking.ends_at) == Decimal(1)
-    for allocation in allocation_usage(backend=world.backend):
+    for allocation in allocation_list_with_usage(backend=world.backend):
         held = [b for b in [*bookings, world.booking] if b.allocation_id == allocation.pk]
         assert allocation.charged_hours == sum((b.charged_hours for b in held), Decimal(0))
         assert allocation.remaining_hours == allocation.hours - allocation.charged_hours >= 0

@@ -58,7 +58,7 @@ def fake_facility(monkeypatch):
     calls = []
     module = types.ModuleType("facility.selectors")
 
-    def office_operations_by_quarter(*, start, end, office=None):
+    def office_operations_list_by_quarter(*, start, end, office=None):
         calls.append((start, end, office))
         return [
             {
@@ -70,7 +70,7 @@ def fake_facility(monkeypatch):
             },
         ]
 
-    module.office_operations_by_quarter = office_operations_by_quarter
+    module.office_operations_list_by_quarter = office_operations_list_by_quarter
     monkeypatch.setitem(sys.modules, "facility.selectors", module)
     return calls
 
@@ -81,10 +81,10 @@ def test_procurement_summary_renders_money_in_its_currency(db, procurement_offic
     (row,) = report.snapshot["processes"]
     assert row["contract_value"] == {"amount": "1200000.00", "currency": "EUR"}
     assert row["signed_on"] == "2025-03-01"
-    csv_text = services.report_file(report=report, fmt="csv").read().decode("utf-8-sig")
+    csv_text = services.report_file_get(report=report, fmt="csv").read().decode("utf-8-sig")
     assert "processes,process,ocds-qfr001-1,contract_value,1200000.00,EUR" in csv_text
     assert "processes,process,ocds-qfr001-1,milestones_late,1,count" in csv_text
-    assert services.report_file(report=report, fmt="pdf").read().startswith(b"%PDF")
+    assert services.report_file_get(report=report, fmt="pdf").read().startswith(b"%PDF")
 
 
 def test_a_missing_selector_fails_the_report_with_a_sentence(db, procurement_officer, monkeypatch):
@@ -98,7 +98,7 @@ def test_office_activity_passes_the_period_and_flattens_rows(db, superuser, fake
     report = generate("office_activity", {"start": "2026-01-01", "end": "2026-04-01"}, superuser)
     assert report.status == ReportStatus.SUCCEEDED, report.error
     assert fake_facility == [(dt.date(2026, 1, 1), dt.date(2026, 4, 1), None)]
-    csv_text = services.report_file(report=report, fmt="csv").read().decode("utf-8-sig")
+    csv_text = services.report_file_get(report=report, fmt="csv").read().decode("utf-8-sig")
     assert "offices,office_quarter,Seoul 2026Q1,activities.training,2,count" in csv_text
     assert "offices,office_quarter,Seoul 2026Q1,response_hours_median,1.50,h" in csv_text
 
@@ -164,8 +164,8 @@ def test_project_usage_counts_bookings_jobs_and_burns_down_the_allocation(backen
         "16.00",
         "16.00",
     )
-    assert services.report_file(report=report, fmt="pdf").read().startswith(b"%PDF")
-    assert "burn_down" in services.report_file(report=report, fmt="csv").read().decode("utf-8-sig")
+    assert services.report_file_get(report=report, fmt="pdf").read().startswith(b"%PDF")
+    assert "burn_down" in services.report_file_get(report=report, fmt="csv").read().decode("utf-8-sig")
 
 
 def test_office_activity_with_the_real_facility_selector(db, superuser):
@@ -197,9 +197,9 @@ def test_office_activity_with_the_real_facility_selector(db, superuser):
     assert (row["office"], row["participants"]) == ("Seoul office", 12)
     assert row["quarter"].startswith("2026")
     assert row["quarter"].endswith("Q1")
-    csv_text = services.report_file(report=report, fmt="csv").read().decode("utf-8-sig")
+    csv_text = services.report_file_get(report=report, fmt="csv").read().decode("utf-8-sig")
     assert f"offices,office_quarter,Seoul office {row['quarter']},participants,12,count" in csv_text
-    assert services.report_file(report=report, fmt="pdf").read().startswith(b"%PDF")
+    assert services.report_file_get(report=report, fmt="pdf").read().startswith(b"%PDF")
 
 
 def test_procurement_summary_with_the_real_selector_and_no_processes(db, procurement_officer):

@@ -35,7 +35,7 @@ def read_csv(content: bytes):
 
 
 def test_csv_is_one_tidy_table_in_hours_and_percent(done_report):
-    file = services.report_file(report=done_report, fmt=ReportFormat.CSV)
+    file = services.report_file_get(report=done_report, fmt=ReportFormat.CSV)
     assert file.content_type == "text/csv; charset=utf-8"
     assert file.filename == f"utilization-spark-2026-03-02-2026-03-09-{done_report.pk}.csv"
     rows = read_csv(file.read())
@@ -62,7 +62,7 @@ def test_null_ratios_are_empty_cells_in_csv(backend, facility_manager):
     )
     services.report_generate(report_id=report.pk)
     report.refresh_from_db()
-    rows = read_csv(services.report_file(report=report, fmt="csv").read())
+    rows = read_csv(services.report_file_get(report=report, fmt="csv").read())
     efficiency = next(r for r in rows if r["section"] == "totals" and r["metric"] == "booking_efficiency")
     assert efficiency["value"] == ""
 
@@ -70,7 +70,7 @@ def test_null_ratios_are_empty_cells_in_csv(backend, facility_manager):
 def test_json_download_is_the_snapshot(done_report):
     import json
 
-    file = services.report_file(report=done_report, fmt="json")
+    file = services.report_file_get(report=done_report, fmt="json")
     assert file.content_type == "application/json"
     assert json.loads(file.read()) == done_report.snapshot
 
@@ -79,7 +79,7 @@ def test_the_task_stores_the_pdf_with_korean_text_and_the_download_reads_it(done
     assert done_report.pdf.name == f"reports/{done_report.created_at:%Y/%m}/{file_name(done_report, 'pdf')}"
     with done_report.pdf.open("rb") as stored:
         stored_bytes = stored.read()
-    content = services.report_file(report=done_report, fmt="pdf").read()
+    content = services.report_file_get(report=done_report, fmt="pdf").read()
     assert content == stored_bytes
     assert content.startswith(b"%PDF")
     if shutil.which("pdftotext"):

@@ -414,9 +414,9 @@ def test_outage_patch_closes_and_credits(make_client, facility_manager, research
 
 
 def test_calibration_post_validates(make_client, facility_manager, researcher, backend):
-    from scheduling.services import default_calibration_data
+    from scheduling.services import calibration_data_default
 
-    qubits, couplers = default_calibration_data(backend)
+    qubits, couplers = calibration_data_default(backend)
     body = {"backend": backend.pk, "qubits": qubits, "couplers": couplers}
     assert make_client(researcher).post("/api/v1/calibrations/", body, format="json").status_code == 403
     client = make_client(facility_manager)

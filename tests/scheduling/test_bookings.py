@@ -354,7 +354,7 @@ def test_exclusion_constraint_refuses_overlap_written_around_the_service(backend
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint exists only on PostgreSQL")
 def test_integrity_error_from_the_constraint_maps_to_booking_conflict(backend, project, researcher, monkeypatch):
     book(backend, project, researcher, at(1), at(2))
-    import scheduling.services.bookings as bookings_module
+    import scheduling.services.bookings.create as bookings_module
 
     calls = []
 
@@ -362,8 +362,8 @@ def test_integrity_error_from_the_constraint_maps_to_booking_conflict(backend, p
         calls.append(kwargs)
         return [] if len(calls) == 1 else bookings_module.__dict__["_real_conflicts"](**kwargs)
 
-    monkeypatch.setitem(bookings_module.__dict__, "_real_conflicts", bookings_module.interval_conflicts)
-    monkeypatch.setattr(bookings_module, "interval_conflicts", blind)
+    monkeypatch.setitem(bookings_module.__dict__, "_real_conflicts", bookings_module.booking_conflict_list)
+    monkeypatch.setattr(bookings_module, "booking_conflict_list", blind)
     with pytest.raises(DomainError) as exc:
         book(backend, project, researcher, at(1.5), at(2.5))
     assert exc.value.code == "booking_conflict"

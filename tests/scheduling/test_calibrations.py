@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from scheduling.models import BookingPolicy
 from scheduling.selectors import calibration_latest
-from scheduling.services import calibration_create, default_calibration_data
+from scheduling.services import calibration_create, calibration_data_default
 
 
 def test_new_backend_has_default_policy_and_calibration(backend):
@@ -36,7 +36,7 @@ def test_new_backend_has_default_policy_and_calibration(backend):
 
 
 def _data(backend):
-    return default_calibration_data(backend)
+    return calibration_data_default(backend)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from django_celery_beat.models import PeriodicTask
 from scheduling import demo
 from scheduling.choices import BookingStatus
 from scheduling.models import Backend, Booking, Project
-from scheduling.selectors import allocation_usage, calibration_latest
+from scheduling.selectors import allocation_list_with_usage, calibration_latest
 from scheduling.tasks import booking_reminders_task, booking_sweep_task
 from tests.support import at, book
 
@@ -48,7 +48,7 @@ def test_demo_seed_is_idempotent(db):
     assert bookings.filter(status=BookingStatus.COMPLETED).exists()
     assert bookings.filter(status=BookingStatus.NO_SHOW).exists()
     assert bookings.filter(status=BookingStatus.CONFIRMED).exists()
-    for allocation in allocation_usage(backend=spark):
+    for allocation in allocation_list_with_usage(backend=spark):
         assert allocation.remaining_hours > 0
 
 

@@ -1,19 +1,16 @@
-"""The contracting process and its workflow: creation, updates, transitions and the OCDS release chain."""
+"""The workflow graph of a contracting process, the guard of each step and its effects on the stage records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypedDict, Unpack
+from collections.abc import Callable
+from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
-from facility.models import Organization
 from procurement.choices import (
     AwardStatus,
     BidStatus,
@@ -23,10 +20,10 @@ from procurement.choices import (
     ReleaseTag,
     TenderStatus,
 )
-from procurement.models import Award, Bid, Contract, ContractingProcess, Milestone, OcdsRelease, Tender
-from procurement.money import Money, money_sum
-from procurement.ocds.builder import chained_sha256, release_payload
-from procurement.services.history import diff, history_created, history_record, snapshot
+from procurement.models import Award, Bid, Contract, ContractingProcess, Milestone, Tender
+from procurement.money import money_sum
+from procurement.services.history import history_record
+from procurement.services.workflow.releases import process_lock, release_append, release_tag_next
 
 S = ProcessStatus
 
@@ -43,206 +40,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.UNSUCCESSFUL: (),
 }
 TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.UNSUCCESSFUL})
-
-PROCESS_FIELDS = (
-    "title",
-    "description",
-    "buyer",
-    "procuring_entity",
-    "main_category",
-    "method",
-    "method_details",
-    "foreign_procurement",
-    "international_tender",
-    "plan_number",
-    "request_number",
-    "prespec_number",
-    "notice_number",
-    "notice_order",
-    "contract_number",
-    "budget_minor",
-    "budget_currency",
-    "fiscal_year",
-    "funding_source",
-    "project_name",
-    "notes",
-)
-
-
-class ProcessNumbers(TypedDict, total=False):
-    """The Korean process numbers, as the API groups them."""
-
-    plan: str
-    request: str
-    prespec: str
-    notice: str
-    notice_order: str
-    contract: str
-
-
-class ProcessDetails(TypedDict, total=False):
-    """What `process_create` takes besides title, buyer and procuring entity."""
-
-    description: str
-    main_category: str
-    method: str
-    method_details: str
-    foreign_procurement: bool
-    international_tender: bool
-    numbers: ProcessNumbers
-    budget: Money | None
-    fiscal_year: int | None
-    funding_source: str
-    project_name: str
-    notes: str
-
-
-class ProcessFields(ProcessDetails, total=False):
-    """What `process_update` may change (not the status: that is a workflow step)."""
-
-    title: str
-    buyer: Organization
-    procuring_entity: Organization
-
-
-NUMBER_FIELDS = {
-    "plan": "plan_number",
-    "request": "request_number",
-    "prespec": "prespec_number",
-    "notice": "notice_number",
-    "notice_order": "notice_order",
-    "contract": "contract_number",
-}
-
-
-# --- OCDS release chain ---
-
-
-def lock_process(process: ContractingProcess) -> ContractingProcess:
-    """Lock the process row: releases, transitions and payments of one process are serialized through it."""
-    return ContractingProcess.objects.select_for_update().get(pk=process.pk)
-
-
-def next_release_id(process: ContractingProcess) -> tuple[int, str, OcdsRelease | None]:
-    previous = OcdsRelease.objects.filter(process=process).order_by("-sequence").first()
-    sequence = previous.sequence + 1 if previous else 1
-    return sequence, f"{process.ocid}-{sequence:04d}", previous
-
-
-def tag(process: ContractingProcess, first: str, update: str) -> str:
-    """`first` (e.g. `award`) the first time a stage is released, `update` (e.g. `awardUpdate`) afterwards."""
-    for tags in OcdsRelease.objects.filter(process=process).values_list("tags", flat=True):
-        if first in tags:
-            return update
-    return first
-
-
-def release_append(*, process: ContractingProcess, tags: Sequence[str]) -> OcdsRelease:
-    """Append an immutable release with the full current state, chained by SHA-256 to the previous one."""
-    sequence, release_id, previous = next_release_id(process)
-    now = timezone.now()
-    payload = release_payload(process, release_id=release_id, date=now, tags=tags)
-    previous_sha = previous.sha256 if previous else ""
-    release = OcdsRelease(
-        process=process,
-        ocid=process.ocid,
-        sequence=sequence,
-        release_id=release_id,
-        date=now,
-        tags=list(tags),
-        payload=payload,
-        previous_sha256=previous_sha,
-        sha256=chained_sha256(previous_sha, payload),
-    )
-    release.full_clean()
-    release.save()
-    return release
-
-
-def release_chain_verify(*, process: ContractingProcess) -> bool:
-    """True if every stored release hashes to its stored SHA-256 and links to its predecessor."""
-    previous_sha = ""
-    for release in OcdsRelease.objects.filter(process=process).order_by("sequence"):
-        if release.previous_sha256 != previous_sha or chained_sha256(previous_sha, release.payload) != release.sha256:
-            return False
-        previous_sha = release.sha256
-    return True
-
-
-# --- the process ---
-
-
-def _ocid(process: ContractingProcess) -> str:
-    return f"{settings.OCDS_PREFIX}-{process.pk}"
-
-
-def _apply_money(fields: dict[str, Any], name: str, prefix: str) -> None:
-    """Turn a `Money` under `name` into `<prefix>_minor` and `<prefix>_currency` columns."""
-    if name in fields:
-        money: Money | None = fields.pop(name)
-        fields[f"{prefix}_minor"] = None if money is None else money.minor
-        if money is not None:
-            fields[f"{prefix}_currency"] = money.currency
-
-
-def _process_fields(given: ProcessDetails) -> dict[str, Any]:
-    fields: dict[str, Any] = dict(given)
-    for key, column in NUMBER_FIELDS.items():
-        if key in (numbers := fields.get("numbers") or {}):
-            fields[column] = numbers[key]
-    fields.pop("numbers", None)
-    _apply_money(fields, "budget", "budget")
-    unknown = set(fields) - set(PROCESS_FIELDS)
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    return fields
-
-
-@transaction.atomic
-def process_create(
-    *,
-    user: User | None,
-    title: str,
-    buyer: Organization,
-    procuring_entity: Organization,
-    **fields: Unpack[ProcessDetails],
-) -> ContractingProcess:
-    """Create a process in `planning`, give it its ocid and publish the planning release."""
-    process = ContractingProcess(title=title, buyer=buyer, procuring_entity=procuring_entity)
-    for key, value in _process_fields(fields).items():
-        setattr(process, key, value)
-    process.full_clean()
-    process.save()
-    process.ocid = _ocid(process)
-    process.save(update_fields=["ocid"])
-    history_created(process=process, user=user, obj=process, fields=("ocid", "status", *PROCESS_FIELDS))
-    release_append(process=process, tags=[ReleaseTag.PLANNING])
-    return process
-
-
-@transaction.atomic
-def process_update(
-    *, process: ContractingProcess, user: User | None, **fields: Unpack[ProcessFields]
-) -> ContractingProcess:
-    """Change the process's own fields (not its status); a closed process is read-only."""
-    process = lock_process(process)
-    if process.status in TERMINAL:
-        raise DomainError(_("A closed contracting process cannot be changed."), code="invalid_transition", allowed=[])
-    columns = _process_fields(fields)
-    before = snapshot(process, columns)
-    for key, value in columns.items():
-        setattr(process, key, value)
-    process.full_clean()
-    changes = diff(before, snapshot(process, columns))
-    if not changes:
-        return process
-    process.save()
-    history_record(process=process, user=user, obj=process, action="update", changes=changes)
-    release_append(process=process, tags=[tag(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)])
-    return process
-
-
-# --- guards: each returns why the step is not allowed now, or None ---
 
 
 def _tender(process: ContractingProcess) -> Tender | None:
@@ -335,7 +132,7 @@ GUARDS: dict[str, Callable[[ContractingProcess], str | None]] = {
 }
 
 
-def allowed_transitions(process: ContractingProcess) -> list[str]:
+def process_transitions_allowed(process: ContractingProcess) -> list[str]:
     """The statuses the process may move to now: in the graph and with its guard satisfied."""
     return [to for to in TRANSITIONS[process.status] if (guard := GUARDS.get(to)) is None or guard(process) is None]
 
@@ -361,18 +158,18 @@ def _effects(process: ContractingProcess, to: str, user: User | None) -> list[st
         _set_status(tender, TenderStatus.ACTIVE, process=process, user=user)
         return [ReleaseTag.TENDER]
     if to == S.EVALUATION:
-        return [tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
     if to == S.AWARDED:
         for award in Award.objects.filter(process=process, status=AwardStatus.PENDING).prefetch_related("suppliers"):
             status = AwardStatus.ACTIVE if award_has_valid_bids(award) else AwardStatus.UNSUCCESSFUL
             _set_status(award, status, process=process, user=user)
         if tender is not None:
             _set_status(tender, TenderStatus.COMPLETE, process=process, user=user)
-        return [tag(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)]
     if to == S.CONTRACTED:
-        return [tag(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)]
     if to == S.IMPLEMENTATION:
-        return [tag(process, ReleaseTag.IMPLEMENTATION, ReleaseTag.IMPLEMENTATION_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.IMPLEMENTATION, ReleaseTag.IMPLEMENTATION_UPDATE)]
     if to == S.COMPLETED:
         for contract in Contract.objects.filter(process=process, status=ContractStatus.ACTIVE):
             _set_status(contract, ContractStatus.TERMINATED, process=process, user=user)
@@ -384,12 +181,12 @@ def _effects(process: ContractingProcess, to: str, user: User | None) -> list[st
     for contract in Contract.objects.filter(process=process, status=ContractStatus.PENDING):
         _set_status(contract, ContractStatus.CANCELLED, process=process, user=user)
     if tender is None:
-        return [tag(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)]
+        return [release_tag_next(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)]
     tender_status = TenderStatus.CANCELLED if to == S.CANCELLED else TenderStatus.UNSUCCESSFUL
     _set_status(tender, tender_status, process=process, user=user)
     if to == S.CANCELLED:
         return [ReleaseTag.TENDER_CANCELLATION]
-    return [tag(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
+    return [release_tag_next(process, ReleaseTag.TENDER, ReleaseTag.TENDER_UPDATE)]
 
 
 @transaction.atomic
@@ -397,18 +194,18 @@ def process_transition(
     *, process: ContractingProcess, to: str, user: User | None, note: str = ""
 ) -> ContractingProcess:
     """Move the process one step along the workflow; an illegal step raises `invalid_transition`, changing nothing."""
-    process = lock_process(process)
+    process = process_lock(process)
     graph = TRANSITIONS.get(process.status, ())
     if to not in graph:
         raise DomainError(
             _("Cannot move a process from %(from)s to %(to)s.") % {"from": process.status, "to": to},
             code="invalid_transition",
-            allowed=allowed_transitions(process),
+            allowed=process_transitions_allowed(process),
         )
     guard = GUARDS.get(to)
     problem = guard(process) if guard else None
     if problem:
-        raise DomainError(problem, code="invalid_transition", allowed=allowed_transitions(process))
+        raise DomainError(problem, code="invalid_transition", allowed=process_transitions_allowed(process))
     old = process.status
     tags = _effects(process, to, user)
     process.status = to
