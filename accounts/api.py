@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.choices import Language
 from accounts.identity import authenticated_user
 from accounts.models import User
-from accounts.selectors import institution_queryset, user_list
+from accounts.selectors import institution_list, user_list
 from accounts.services import user_create, user_rotate_calendar_secret
 from core.permissions import StaffModelPermissions
 
@@ -122,9 +122,7 @@ class UserListCreateApi(ListAPIView[User]):
         password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False)
         time_zone = serializers.CharField(max_length=64, required=False)
         language = serializers.ChoiceField(choices=Language.choices, required=False)
-        institution = serializers.PrimaryKeyRelatedField(
-            queryset=institution_queryset(), required=False, allow_null=True
-        )
+        institution = serializers.PrimaryKeyRelatedField(queryset=institution_list(), required=False, allow_null=True)
         is_staff = serializers.BooleanField(required=False, default=False)
 
         def validate_username(self, value: str) -> str:

@@ -19,7 +19,3 @@ def institution_list() -> QuerySet[Model]:
     assert isinstance(model, type)
     assert issubclass(model, Model)
     return model._default_manager.all()
-
-
-# Old name, still used by accounts/api.py until their rewrite imports the new one.
-institution_queryset = institution_list

@@ -176,10 +176,10 @@ class ContractingProcessAdmin(NoDeleteAdmin):
         extra = extra_context or {}
         extra.update(
             {
-                "allowed_transitions": services.allowed_transitions(process),
+                "allowed_transitions": services.process_transitions_allowed(process),
                 "transition_url": reverse("admin:procurement_contractingprocess_transition", args=[process.pk]),
                 "releases": selectors.release_list(process=process),
-                "history": selectors.process_history(process=process),
+                "history": selectors.process_history_list(process=process),
                 "summary": next(iter(selectors.procurement_summary(process_ids=[process.pk])), None),
                 "chain_ok": services.release_chain_verify(process=process),
             }

@@ -75,7 +75,7 @@ class ProcessViewSet(ServiceViewSet):
     @extend_schema(responses={200: s.HistoryOutputSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)  # a plain list (API.md), not a page
     def history(self, request: Request, pk: str) -> Response:
-        rows = selectors.process_history(process=self.get_object())
+        rows = selectors.process_history_list(process=self.get_object())
         return Response(s.HistoryOutputSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})

@@ -175,7 +175,3 @@ def procurement_summary(*, as_of: dt.date | None = None, process_ids: list[int] 
             }
         )
     return rows
-
-
-# Old name, still used by procurement/admin.py and procurement/api.py until their rewrite imports the new one.
-process_history = process_history_list

@@ -37,7 +37,7 @@ from procurement.models import (
     Tender,
 )
 from procurement.money import MINOR_UNITS, Money
-from procurement.services import contract_paid
+from procurement.services import contract_paid_total
 from procurement.services.tenders import TenderItemFields
 
 MONEY_SCHEMA = inline_serializer(
@@ -370,11 +370,11 @@ class ContractOutputSerializer(serializers.ModelSerializer[Contract]):
 
     @extend_schema_field(MONEY_SCHEMA)
     def get_paid(self, contract: Contract) -> dict[str, str]:
-        return contract_paid(contract).as_dict()
+        return contract_paid_total(contract).as_dict()
 
     @extend_schema_field(MONEY_SCHEMA)
     def get_remaining(self, contract: Contract) -> dict[str, str]:
-        return (contract.value - contract_paid(contract)).as_dict()
+        return (contract.value - contract_paid_total(contract)).as_dict()
 
 
 class DatePeriodField(serializers.Serializer[Any]):

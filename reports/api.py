@@ -25,7 +25,7 @@ from core.api import StandardPagination
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.models import Report
 from reports.selectors import report_get, report_list
-from reports.services import report_file, report_kind_clean, report_request
+from reports.services import report_file_get, report_kind_clean, report_request
 
 DOWNLOADS_SCHEMA = {"type": "object", "properties": {f: {"type": "string"} for f in ReportFormat.values}}
 
@@ -165,7 +165,7 @@ class ReportDownloadApi(APIView):
         fmt = self.FormatSerializer(data=request.query_params)
         fmt.is_valid(raise_exception=True)
         report = report_get(user=authenticated_user(request), report_id=pk)
-        file = report_file(report=report, fmt=fmt.validated_data["format"])
+        file = report_file_get(report=report, fmt=fmt.validated_data["format"])
         if file.stored is not None:  # the file the task stored, streamed as it is
             return FileResponse(file.stored, as_attachment=True, filename=file.filename, content_type=file.content_type)
         response = HttpResponse(file.content, content_type=file.content_type)

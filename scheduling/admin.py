@@ -31,7 +31,7 @@ from scheduling.models import (
     Outage,
     Project,
 )
-from scheduling.selectors import allocation_usage
+from scheduling.selectors import allocation_list_with_usage
 from scheduling.selectors.common import hours_str
 from scheduling.services import (
     backend_create,
@@ -210,7 +210,7 @@ class AllocationUsageInline(admin.TabularInline[Allocation, Project]):
     readonly_fields = ["charged", "remaining"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Allocation]:
-        return allocation_usage(super().get_queryset(request))
+        return allocation_list_with_usage(super().get_queryset(request))
 
     @admin.display(description=_("charged hours"))
     def charged(self, obj: Allocation) -> object:
@@ -238,7 +238,7 @@ class AllocationAdmin(admin.ModelAdmin[Allocation]):
     date_hierarchy = "valid_from"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Allocation]:
-        return allocation_usage(super().get_queryset(request))
+        return allocation_list_with_usage(super().get_queryset(request))
 
     @admin.display(description=_("charged hours"), ordering="charged_hours")
     def charged(self, obj: Allocation) -> object:

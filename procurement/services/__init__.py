@@ -23,20 +23,13 @@ from procurement.services.workflow import (
     release_chain_verify,
 )
 
-# Old name, still used by procurement/serializers.py until their rewrite imports the new one.
-contract_paid = contract_paid_total
-# Old name, still used by procurement/admin.py until their rewrite imports the new one.
-allowed_transitions = process_transitions_allowed
-
 __all__ = [
     "TRANSITIONS",
-    "allowed_transitions",
     "amendment_create",
     "award_create",
     "bid_create",
     "bid_update",
     "contract_create",
-    "contract_paid",
     "contract_paid_total",
     "contract_sign",
     "contract_update",

@@ -24,9 +24,6 @@ from reports.services.requests import (
 )
 from reports.services.rollups import job_days_reseal, job_days_seal
 
-# Old name, still used by reports/api.py until its rewrite imports the new one.
-report_file = report_file_get
-
 __all__ = [
     "CONTENT_TYPES",
     "FILES_RENDER_DEBOUNCE_S",
@@ -39,7 +36,6 @@ __all__ = [
     "job_days_seal",
     "previous_month",
     "report_deliver",
-    "report_file",
     "report_file_get",
     "report_files_render",
     "report_generate",

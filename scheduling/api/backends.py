@@ -20,7 +20,7 @@ from facility.models import Equipment, Site
 from scheduling.api.common import UtcDateTimeField
 from scheduling.choices import BackendStatus
 from scheduling.models import Backend, CalibrationRecord
-from scheduling.selectors import availability, backend_list
+from scheduling.selectors import backend_availability_get, backend_list
 from scheduling.selectors.availability import MAX_AVAILABILITY_DAYS
 from scheduling.services import backend_create, backend_update
 from scheduling.services.backends import PolicyFields
@@ -174,5 +174,5 @@ class BackendViewSet(ServiceViewSet):
         backend = self.get_object()
         query = self.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = availability(backend=backend, viewer=authenticated_user(request), **query.validated_data)
+        result = backend_availability_get(backend=backend, viewer=authenticated_user(request), **query.validated_data)
         return Response(result.as_dict())

@@ -17,18 +17,11 @@ from scheduling.selectors.projects import (
     project_list_for_user,
 )
 
-# Old name, still used by scheduling/admin.py and scheduling/api/projects.py until their rewrite imports the new one.
-allocation_usage = allocation_list_with_usage
-# Old name, still used by scheduling/api/backends.py until its rewrite imports the new one.
-availability = backend_availability_get
-
 __all__ = [
     "Availability",
     "Conflict",
     "allocation_list_for_user",
     "allocation_list_with_usage",
-    "allocation_usage",
-    "availability",
     "backend_availability_get",
     "backend_get",
     "backend_list",
