@@ -57,7 +57,7 @@ def main() -> None:
     from scheduling.calibration import calibration_from_record, timing_from_backend
     from scheduling.choices import BookingStatus, JobStatus
     from scheduling.models import Backend, Booking, Job, Membership, Project
-    from scheduling.selectors.jobs import calibration_latest
+    from scheduling.selectors import calibration_latest
     from scheduling.services.jobs import job_submit
     from scheduling.simulator import run
 

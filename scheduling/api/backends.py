@@ -95,7 +95,7 @@ class BackendOutputSerializer(serializers.ModelSerializer[Backend]):
         if records is None:
             from scheduling.selectors import calibration_latest
 
-            record = calibration_latest(backend)
+            record = calibration_latest(backend=backend)
         else:
             record = records[0] if records else None
         return CalibrationOutputSerializer(record).data if record is not None else None

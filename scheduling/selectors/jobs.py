@@ -9,7 +9,7 @@ from django.http import Http404
 
 from accounts.models import User
 from scheduling.choices import BackendStatus, BookingStatus
-from scheduling.models import Backend, Booking, CalibrationRecord, Job, Membership, Project
+from scheduling.models import Backend, Booking, Job, Membership, Project
 
 
 def job_list_visible(*, user: User) -> QuerySet[Job]:
@@ -45,11 +45,6 @@ def booking_get_for_job(*, project: Project, backend: Backend, now: datetime) ->
         .order_by("starts_at", "pk")
         .first()
     )
-
-
-def calibration_latest(*, backend: Backend) -> CalibrationRecord | None:
-    """The latest calibration record of a backend (it drives the simulator's noise), or None."""
-    return CalibrationRecord.objects.filter(backend=backend).order_by("-measured_at", "-pk").first()
 
 
 def backend_holds_jobs(*, backend: Backend, now: datetime) -> bool:

@@ -35,11 +35,11 @@ from core.queue import task_by_name
 from scheduling.calibration import calibration_from_record, timing_from_backend
 from scheduling.choices import FINISHED_JOB_STATUSES, BookingStatus, JobCancelReason, JobStatus
 from scheduling.models import MAX_SHOTS, Backend, Booking, Job, Project
+from scheduling.selectors.calibrations import calibration_latest
 from scheduling.selectors.jobs import (
     backend_holds_jobs,
     booking_get_for_job,
     booking_is_usable_for_jobs,
-    calibration_latest,
     membership_exists,
 )
 from scheduling.simulator import MAX_SEED, CalibrationError, CircuitError, prepare_circuit, run

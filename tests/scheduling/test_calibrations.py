@@ -16,7 +16,7 @@ def test_new_backend_has_default_policy_and_calibration(backend):
         28,
         10,
     )
-    record = calibration_latest(backend)
+    record = calibration_latest(backend=backend)
     assert record is not None
     assert {q["qubit"] for q in record.qubits} == {"QB1", "QB2", "QB3", "QB4", "QB5"}
     assert record.qubits[0] == {
@@ -54,15 +54,15 @@ def _data(backend):
 def test_calibration_refuses_bad_numbers_and_names(backend, where, key, value):
     qubits, couplers = _data(backend)
     (qubits if where == "qubits" else couplers)[0][key] = value
-    before = calibration_latest(backend)
+    before = calibration_latest(backend=backend)
     with pytest.raises(ValidationError) as exc:
         calibration_create(backend=backend, qubits=qubits, couplers=couplers)
     assert where in exc.value.message_dict
-    assert calibration_latest(backend) == before
+    assert calibration_latest(backend=backend) == before
 
 
 def test_valid_calibration_becomes_latest(backend):
     qubits, couplers = _data(backend)
     qubits[0]["t2_us"] = 72.0  # exactly 2 T1
     record = calibration_create(backend=backend, qubits=qubits, couplers=couplers)
-    assert calibration_latest(backend) == record
+    assert calibration_latest(backend=backend) == record

@@ -42,7 +42,7 @@ def test_demo_seed_is_idempotent(db):
     demo.seed(lambda message: None)
     assert (Backend.objects.count(), Project.objects.count(), Booking.objects.count()) == counts
     spark = Backend.objects.get(name="spark")
-    assert calibration_latest(spark) is not None
+    assert calibration_latest(backend=spark) is not None
     assert counts[1] == 4
     bookings = Booking.objects.filter(backend=spark)
     assert bookings.filter(status=BookingStatus.COMPLETED).exists()
