@@ -1,4 +1,4 @@
-"""Per-request middleware: the user's preferences (time zone, language), and no caching of private API data."""
+"""Per-request user preferences: the user's time zone, and their language when no choice was made."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control
 
 from accounts.models import User
 
@@ -29,20 +28,3 @@ class UserPreferencesMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
-
-
-class PrivateApiCacheMiddleware:
-    """`Cache-Control: private, no-store` on every /api/v1/ response.
-
-    The API's answers are the caller's own data (or a token, or an error about them), so neither a shared
-    cache nor the browser may keep them. The OpenAPI schema and the docs, outside /api/v1/, stay cacheable.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if request.path.startswith("/api/v1/"):
-            patch_cache_control(response, private=True, no_store=True)
-        return response

@@ -12,6 +12,7 @@ from django.core.handlers.wsgi import LimitedStream, WSGIRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.permissions import SAFE_METHODS
@@ -176,3 +177,20 @@ class RequestSizeLimitMiddleware:
         request._stream = LimitedStream(spool, size)  # type: ignore[arg-type,assignment]
         request.META["CONTENT_LENGTH"] = str(size)
         return spool
+
+
+class PrivateApiCacheMiddleware:
+    """`Cache-Control: private, no-store` on every /api/v1/ response.
+
+    The API's answers are the caller's own data (or a token, or an error about them), so neither a shared
+    cache nor the browser may keep them. The OpenAPI schema and the docs, outside /api/v1/, stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

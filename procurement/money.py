@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -129,3 +130,14 @@ def money_sum(values: list[Money], currency: str) -> Money:
     for value in values:
         total = total + value
     return total
+
+
+def money_columns(given: Mapping[str, Any], name: str, prefix: str) -> dict[str, Any]:
+    """Turn a `Money` under `name` into the `<prefix>_minor` and `<prefix>_currency` columns."""
+    fields = dict(given)
+    if name in fields:
+        money: Money | None = fields.pop(name)
+        fields[f"{prefix}_minor"] = None if money is None else money.minor
+        if money is not None:
+            fields[f"{prefix}_currency"] = money.currency
+    return fields

@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
-    "accounts.middleware.PrivateApiCacheMiddleware",
+    "core.middleware.PrivateApiCacheMiddleware",
     # Last: it turns a sign-in refused by the lockout (on any door) into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]

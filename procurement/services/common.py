@@ -12,7 +12,6 @@ from accounts.models import User
 from core.errors import DomainError
 from procurement.choices import ProcessStatus
 from procurement.models import ContractingProcess
-from procurement.money import Money
 from procurement.services.history import history_diff, history_record, history_snapshot
 from procurement.services.workflow import TERMINAL
 
@@ -39,17 +38,6 @@ def require_status(process: ContractingProcess, statuses: Iterable[str], what: s
             code="invalid_transition",
             allowed=[],
         )
-
-
-def money_columns(given: Mapping[str, Any], name: str, prefix: str) -> dict[str, Any]:
-    """Turn a `Money` under `name` into the `<prefix>_minor` and `<prefix>_currency` columns."""
-    fields = dict(given)
-    if name in fields:
-        money: Money | None = fields.pop(name)
-        fields[f"{prefix}_minor"] = None if money is None else money.minor
-        if money is not None:
-            fields[f"{prefix}_currency"] = money.currency
-    return fields
 
 
 def check_fields(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:

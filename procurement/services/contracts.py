@@ -24,11 +24,10 @@ from procurement.models import (
     ContractingProcess,
     Milestone,
 )
-from procurement.money import Money, money_sum
+from procurement.money import Money, money_columns, money_sum
 from procurement.services.common import (
     S,
     check_fields,
-    money_columns,
     refuse_closed,
     require_status,
     save_changes,

@@ -25,11 +25,10 @@ from procurement.models import (
     Tender,
     TenderItem,
 )
-from procurement.money import Money
+from procurement.money import Money, money_columns
 from procurement.services.common import (
     S,
     check_fields,
-    money_columns,
     refuse_closed,
     require_status,
     save_changes,

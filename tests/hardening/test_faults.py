@@ -366,7 +366,7 @@ def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(transactiona
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.hardening.fault_server_settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",  # production's pool, health checks and timeout
         "DATABASE_URL": _test_database_url(),
     }
     command = [str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4"]

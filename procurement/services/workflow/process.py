@@ -16,7 +16,7 @@ from procurement.choices import (
     ReleaseTag,
 )
 from procurement.models import ContractingProcess
-from procurement.money import Money
+from procurement.money import Money, money_columns
 from procurement.services.history import history_created, history_diff, history_record, history_snapshot
 from procurement.services.workflow.releases import process_lock, release_append, release_tag_next
 from procurement.services.workflow.transitions import TERMINAL
@@ -99,22 +99,13 @@ def _ocid(process: ContractingProcess) -> str:
     return f"{settings.OCDS_PREFIX}-{process.pk}"
 
 
-def _apply_money(fields: dict[str, Any], name: str, prefix: str) -> None:
-    """Turn a `Money` under `name` into `<prefix>_minor` and `<prefix>_currency` columns."""
-    if name in fields:
-        money: Money | None = fields.pop(name)
-        fields[f"{prefix}_minor"] = None if money is None else money.minor
-        if money is not None:
-            fields[f"{prefix}_currency"] = money.currency
-
-
 def _process_fields(given: ProcessDetails) -> dict[str, Any]:
     fields: dict[str, Any] = dict(given)
     for key, column in NUMBER_FIELDS.items():
         if key in (numbers := fields.get("numbers") or {}):
             fields[column] = numbers[key]
     fields.pop("numbers", None)
-    _apply_money(fields, "budget", "budget")
+    fields = money_columns(fields, "budget", "budget")
     unknown = set(fields) - set(PROCESS_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
