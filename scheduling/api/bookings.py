@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Model
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from accounts.identity import authenticated_user
 from accounts.models import User
 from core.api import AwareDateTimeField, UtcIsoDateTimeFilter
-from core.permissions import StaffModelPermissions
+from core.permissions import AuthenticatedReadWrite
 from core.viewsets import ServiceViewSet
 from scheduling.api.common import HoursField, UtcDateTimeField
 from scheduling.choices import BookingStatus, CancelReason
@@ -139,7 +139,7 @@ class BookingSeriesInputSerializer(BookingInputSerializer):
 class BookingViewSet(ServiceViewSet):
     """Bookings: researchers see and make their projects' bookings; staff see all and approve."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [AuthenticatedReadWrite]
     # Approving and rejecting is for staff who may change bookings (the permission of `StaffModelPermissions`).
     action_permissions = {"approve": "change", "reject": "change"}
     http_method_names = ["get", "post", "head", "options"]  # a booking changes only through its actions
@@ -182,13 +182,13 @@ class BookingViewSet(ServiceViewSet):
         return Response(booking_cancel_preview(booking=self.get_object()).as_dict())
 
     @extend_schema(request=None, responses={200: BookingOutputSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[StaffModelPermissions])
+    @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Staff: confirm a pending booking."""
         return self.respond(booking_approve(booking=self.get_object(), by=authenticated_user(request)))
 
     @extend_schema(request=None, responses={200: BookingOutputSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[StaffModelPermissions])
+    @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """Staff: refuse a pending booking (refunded)."""
         return self.respond(booking_reject(booking=self.get_object(), by=authenticated_user(request)))
