@@ -13,10 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ServiceAdmin, adopt_saved, form_fields
+from core.admin import ServiceAdmin, adopt_saved, domain_error_to_form, form_fields, log_inline, reset_formset_log
 from core.errors import DomainError
 from facility import services
-from facility.admin.common import domain_error_to_form, log_inline, reset_formset_log
 from facility.choices import OfficeStatus
 from facility.models import OfficeActivity, OfficeStaff, RegionalOffice
 
