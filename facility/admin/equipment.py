@@ -19,6 +19,7 @@ from core.errors import DomainError
 from facility import services
 from facility.choices import EquipmentStatus
 from facility.models import Equipment, WorkOrder
+from facility.services.equipment import EquipmentFields
 
 # Equipment, with its work orders inline
 
@@ -53,20 +54,7 @@ class WorkOrderInline(admin.TabularInline[WorkOrder, Equipment]):
 class EquipmentForm(forms.ModelForm[Equipment]):
     class Meta:
         model = Equipment
-        fields = [
-            "site",
-            "name",
-            "kind",
-            "manufacturer",
-            "model",
-            "serial_number",
-            "installed_on",
-            "warranty_until",
-            "status",
-            "contract_id",
-            "contract_number",
-            "notes",
-        ]
+        fields = list(EquipmentFields.__annotations__)  # what the service takes
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

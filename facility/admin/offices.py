@@ -18,6 +18,7 @@ from core.errors import DomainError
 from facility import services
 from facility.choices import OfficeStatus
 from facility.models import OfficeActivity, OfficeStaff, RegionalOffice
+from facility.services.offices import OfficeFields
 
 # Offices, with their staff and activities inline
 
@@ -43,18 +44,7 @@ class OfficeActivityInline(admin.TabularInline[OfficeActivity, RegionalOffice]):
 class OfficeForm(forms.ModelForm[RegionalOffice]):
     class Meta:
         model = RegionalOffice
-        fields = [
-            "organization",
-            "name",
-            "city",
-            "country",
-            "time_zone",
-            "opened_on",
-            "closed_on",
-            "status",
-            "head",
-            "notes",
-        ]
+        fields = list(OfficeFields.__annotations__)  # what the service takes
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
