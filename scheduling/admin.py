@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 
 from django import forms
 from django.contrib import admin, messages
@@ -53,6 +53,7 @@ from scheduling.services import (
     project_create,
     project_update,
 )
+from scheduling.services.backends import PolicyFields
 from scheduling.services.downtime import MaintenanceResult
 
 
@@ -74,7 +75,7 @@ class BackendAdmin(ServiceAdmin):
     instance_kwarg = "backend"
 
 
-def _policy_update(*, policy: BookingPolicy, **fields: Any) -> BookingPolicy:
+def _policy_update(*, policy: BookingPolicy, **fields: Unpack[PolicyFields]) -> BookingPolicy:
     return booking_policy_update(backend=policy.backend, **fields)
 
 
