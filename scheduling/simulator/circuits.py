@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from qiskit import QuantumCircuit, transpile
+from qiskit import QuantumCircuit, qpy, transpile
 from qiskit.circuit import Barrier, ControlFlowOp, Delay, Measure, Reset
 from qiskit.circuit.library import UnitaryGate, get_standard_gate_name_mapping
 
@@ -51,6 +54,35 @@ class TranspiledCircuit:
     measure_count: int
     num_qubits: int
     duration_ns: float
+
+    def to_bytes(self) -> bytes:
+        """Serialize for a worker: a short header with the statistics, then the circuit as QPY."""
+        stats = json.dumps({name: getattr(self, name) for name in _STAT_FIELDS}).encode()
+        buffer = io.BytesIO()
+        buffer.write(_BYTES_MAGIC + struct.pack(">I", len(stats)) + stats)
+        qpy.dump(self.circuit, buffer)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TranspiledCircuit:
+        """Return the circuit ``to_bytes`` wrote (no parsing or transpiling); ValueError if not such bytes."""
+        header = len(_BYTES_MAGIC) + 4
+        if not isinstance(data, bytes | bytearray | memoryview) or bytes(data[: len(_BYTES_MAGIC)]) != _BYTES_MAGIC:
+            raise ValueError("not a serialized transpiled circuit")
+        try:
+            (size,) = struct.unpack(">I", data[len(_BYTES_MAGIC) : header])
+            stats = json.loads(bytes(data[header : header + size]))
+            (circuit,) = qpy.load(io.BytesIO(data[header + size :]))
+        except Exception as exc:  # truncated or corrupted: whatever part fails to read
+            raise ValueError(f"not a serialized transpiled circuit: {exc}") from None
+        if not isinstance(circuit, QuantumCircuit) or not isinstance(stats, dict) or set(stats) != set(_STAT_FIELDS):
+            raise ValueError("not a serialized transpiled circuit")
+        return cls(circuit=circuit, **stats)
+
+
+_BYTES_MAGIC = b"QFR-TC1\n"
+# Every field but the circuit, in the JSON header of to_bytes().
+_STAT_FIELDS = ("qasm_version", "depth", "prx_count", "cz_count", "measure_count", "num_qubits", "duration_ns")
 
 
 def _operation_key(operation: object) -> tuple[str, int, tuple[str, ...]]:
