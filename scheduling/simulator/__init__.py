@@ -45,6 +45,7 @@ from scheduling.simulator.device import (
     validate_calibration,
 )
 from scheduling.simulator.execute import MAX_SEED, MAX_SHOTS, MIN_SHOTS, RunResult, run
+from scheduling.simulator.isolation import RunStopped, SimulationFailed, TimeLimitExceeded, run_isolated
 from scheduling.simulator.metering import metered_seconds
 from scheduling.simulator.noise import build_noise_model, depolarizing_parameter
 from scheduling.simulator.parsing import (
@@ -84,7 +85,10 @@ __all__ = [
     "CircuitIssue",
     "CircuitRun",
     "RunResult",
+    "RunStopped",
     "SimulationError",
+    "SimulationFailed",
+    "TimeLimitExceeded",
     "TimingProfile",
     "TranspiledCircuit",
     "build_noise_model",
@@ -107,6 +111,7 @@ __all__ = [
     "qubit_index",
     "run",
     "run_batch",
+    "run_isolated",
     "transpile_circuit",
     "uniform_calibration",
     "validate_calibration",
