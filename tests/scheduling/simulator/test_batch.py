@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from qiskit_aer import AerSimulator
@@ -26,6 +29,7 @@ from scheduling.simulator import (
 )
 from scheduling.simulator.batch import AER_SEED_STRIDE
 
+BASE_DIR = Path(__file__).resolve().parents[3]
 PERFECT = uniform_calibration(t1_us=1e9, t2_us=1e9, prx_fidelity=1.0, readout_fidelity=1.0, cz_fidelity=1.0)
 HEADER = 'OPENQASM 3.0;\ninclude "stdgates.inc";\n'
 
@@ -193,3 +197,16 @@ def test_errors_pickle_with_their_details():
     back_calibration = pickle.loads(pickle.dumps(calibration_error))  # noqa: S301
     assert back_calibration.problems == calibration_error.problems
     assert str(back_calibration) == str(calibration_error)
+
+
+def test_loading_transpiled_circuits_needs_no_openqasm3_parser():
+    # A worker that runs circuits from their bytes never loads the ~15 MB ANTLR parser.
+    blob = prepare_circuit(GHZ3).to_bytes()
+    code = (
+        "import sys\n"
+        "from scheduling.simulator import TranspiledCircuit, DEFAULT_CALIBRATION, DEFAULT_TIMING, run_batch\n"
+        f"circuit = TranspiledCircuit.from_bytes({blob!r})\n"
+        "run_batch([circuit], shots=10, seed=1, calibration=DEFAULT_CALIBRATION, timing=DEFAULT_TIMING)\n"
+        "assert 'openqasm3' not in sys.modules and 'antlr4' not in sys.modules, 'parser loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=BASE_DIR, timeout=120)  # noqa: S603
