@@ -14,11 +14,13 @@ from scheduling.simulator import (
     DEFAULT_CALIBRATION,
     DEFAULT_TIMING,
     MAX_BATCH_CIRCUITS,
+    MAX_SEED,
     CalibrationError,
     CircuitError,
     CircuitIssue,
     TimingProfile,
     TranspiledCircuit,
+    check_batch_seed,
     estimate_seconds,
     metered_seconds,
     prepare_batch,
@@ -171,6 +173,16 @@ def test_run_batch_refuses_shots_and_seeds_outside_the_limits(shots, seed, messa
         run_batch([circuit], shots=shots, seed=seed, calibration=PERFECT, timing=DEFAULT_TIMING)
     with pytest.raises(CircuitError, match="1 to 500 circuits, got 0"):
         run_batch([], shots=10, seed=1, calibration=PERFECT, timing=DEFAULT_TIMING)
+
+
+def test_derived_seeds_stay_within_the_seed_range():
+    (circuit,) = prepare_batch([flip("1")], timing=DEFAULT_TIMING)
+    highest = MAX_SEED - AER_SEED_STRIDE * 2
+    result = run_batch([circuit] * 3, shots=5, seed=highest, calibration=PERFECT, timing=DEFAULT_TIMING)
+    assert result.results[-1].seed == MAX_SEED
+    with pytest.raises(CircuitError, match=f"with 3 circuits the seed must be at most {highest}, got {highest + 1}"):
+        run_batch([circuit] * 3, shots=5, seed=highest + 1, calibration=PERFECT, timing=DEFAULT_TIMING)
+    check_batch_seed(1, MAX_SEED)  # one circuit: the whole range
 
 
 def test_transpiled_circuit_round_trips_through_bytes_with_the_same_counts():
