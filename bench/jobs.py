@@ -55,7 +55,7 @@ def seed() -> dict[str, Any]:
     from facility.models import Equipment, Organization, Site
     from scheduling.choices import BookingStatus, MembershipRole
     from scheduling.models import Allocation, Backend, Booking, BookingPolicy, Job, Membership, Project
-    from scheduling.services.backends import backend_create
+    from scheduling.services.backends import backend_create, booking_policy_update
 
     call_command("migrate", verbosity=0)
     org, _ = Organization.objects.get_or_create(
@@ -73,8 +73,9 @@ def seed() -> dict[str, Any]:
     if any(f.name == "max_queued_jobs" for f in BookingPolicy._meta.get_fields()):
         policy["max_queued_jobs"] = 100_000
     backend = Backend.objects.filter(name=BACKEND).first() or backend_create(
-        name=BACKEND, display_name="Jobs bench star", site=site, equipment=equipment, policy=policy
+        name=BACKEND, display_name="Jobs bench star", site=site, equipment=equipment
     )
+    booking_policy_update(backend=backend, **policy)
     Job.objects.filter(backend=backend).delete()  # only bench data lives on this backend
     Booking.objects.filter(backend=backend).delete()
     user, _ = User.objects.get_or_create(username="jobs-bench", defaults={"email": "jobs-bench@example.org"})
@@ -166,8 +167,17 @@ def through_queue(client: Client, bodies: list[dict[str, Any]], timeout: float, 
         f"{job.pk}: {job.status} {job.error_code or ''} {job.error[:200]}" for job in jobs if job.status != "completed"
     ]
     latencies = [(job.finished_at - job.submitted_at).total_seconds() for job in jobs]
-    wall = max(job.finished_at.timestamp() for job in jobs) - started
-    return {"wall": wall, "submitted": submitted_s, "latencies": latencies, "failed": failed, "jobs": len(jobs)}
+    last = max(job.finished_at.timestamp() for job in jobs)
+    # The worker's share: from the first job it started to the last one it finished (submission excluded).
+    run_s = last - min(job.started_at.timestamp() for job in jobs if job.started_at)
+    return {
+        "wall": last - started,
+        "run": run_s,
+        "submitted": submitted_s,
+        "latencies": latencies,
+        "failed": failed,
+        "jobs": len(jobs),
+    }
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -219,9 +229,10 @@ def hwm_mb(pid: int) -> float:
 
 
 def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, Any], db: str) -> list[str]:
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
-        f"GHZ(5), {args.shots} shots; database {db}, broker Redis, gunicorn -w {args.web_workers}, "
-        f"{args.clients} submitting clients, 1 solo worker;",
+        f"GHZ(5), {args.shots} shots; load average {load} on {os.cpu_count()} CPUs; database {db}, broker Redis, "
+        f"gunicorn -w {args.web_workers}, {args.clients} submitting clients, 1 solo worker;",
         "floor = raw Aer (prebuilt noise model, scheduled circuits), mean of the runs before and after the queue",
         f"{'':26}{'wall s':>8}{'floor s':>9}{'x floor':>8}{'target':>7}{'jobs/s':>8}{'circ/s':>8}"
         f"{'p50 ms':>8}{'p95 ms':>8}",
@@ -238,7 +249,11 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
             f"{result['jobs'] / wall:8.1f}{circuits / wall:8.1f}{statistics.median(lat) * 1000:8.0f}"
             f"{percentile(lat, 0.95) * 1000:8.0f}"
         )
-        lines.append(f"{'':26}submitting took {result['submitted']:.2f} s; not completed: {result['failed'] or 'none'}")
+        lines.append(
+            f"{'  worker: first start to last finish':26}{result['run']:8.2f}{floor[phase]:9.3f}"
+            f"{result['run'] / floor[phase]:8.2f}   (POSTs took {result['submitted']:.2f} s; "
+            f"not completed: {result['failed'] or 'none'})"
+        )
     lines.append(
         f"worker RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
         f"peak {queue['hwm']:.0f} MB (target < 250 MB); logs in {queue['logs']}"
