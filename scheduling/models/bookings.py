@@ -20,6 +20,8 @@ from scheduling.choices import (
 from scheduling.models.backends import MAX_SHOTS, Backend, CalibrationRecord
 from scheduling.models.projects import Allocation, Project
 
+# The simulator's batch limits (scheduling.simulator), repeated so that models do not import Qiskit; a test checks
+# that they agree.
 MAX_BATCH_CIRCUITS = 500
 MAX_BATCH_SHOTS = 1_000_000  # shots x circuits of one job
 

@@ -17,15 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.heartbeat import worker_heartbeat_record
-from scheduling.batch_adapter import (
-    BatchResult,
-    RunStopped,
-    TimeLimitExceeded,
-    circuit_from_bytes,
-    prepare_batch,
-    run_batch,
-    run_isolated,
-)
 from scheduling.calibration import calibration_from_record, timing_from_backend
 from scheduling.choices import FINISHED_JOB_STATUSES, PENDING_JOB_STATUSES, BookingStatus, JobErrorCode, JobStatus
 from scheduling.models import Booking, Job, JobCircuit
@@ -33,7 +24,17 @@ from scheduling.selectors.calibrations import calibration_latest
 from scheduling.selectors.jobs import backend_holds_jobs
 from scheduling.services.jobs.publish import job_publish
 from scheduling.services.jobs.stop import job_finish_badly
-from scheduling.simulator import CalibrationError, CircuitError, TranspiledCircuit
+from scheduling.simulator import (
+    BatchResult,
+    CalibrationError,
+    CircuitError,
+    RunStopped,
+    TimeLimitExceeded,
+    TranspiledCircuit,
+    prepare_batch,
+    run_batch,
+    run_isolated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class _StopCheck:
 def _circuits(job: Job) -> list[TranspiledCircuit]:
     rows = list(JobCircuit.objects.filter(job=job).order_by("index").values_list("compiled", "qasm"))
     if all(compiled is not None for compiled, _qasm in rows):
-        return [circuit_from_bytes(bytes(cast(bytes, compiled))) for compiled, _qasm in rows]
+        return [TranspiledCircuit.from_bytes(bytes(cast(bytes, compiled))) for compiled, _qasm in rows]
     # Jobs submitted before circuits were stored compiled.
     return prepare_batch([qasm for _compiled, qasm in rows], timing=timing_from_backend(job.backend))
 

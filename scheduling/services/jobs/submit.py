@@ -3,7 +3,7 @@ of its booking (the row lock booking cancellation takes), so that no job is acce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NotRequired, TypedDict
@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.db import fields_validate
 from core.errors import DomainError
-from scheduling.batch_adapter import circuit_to_bytes, estimate_seconds, prepare_batch
 from scheduling.calibration import timing_from_backend
 from scheduling.choices import PENDING_JOB_STATUSES, BookingStatus, JobStatus
 from scheduling.models import (
@@ -33,7 +32,15 @@ from scheduling.models import (
 )
 from scheduling.selectors.jobs import booking_is_usable_for_jobs, membership_exists
 from scheduling.services.jobs.publish import job_publish_on_commit
-from scheduling.simulator import MAX_SEED, CircuitError, TranspiledCircuit
+from scheduling.simulator import (
+    MAX_SEED,
+    CircuitError,
+    TranspiledCircuit,
+    check_batch_shots,
+    estimate_seconds,
+    prepare_batch,
+)
+from scheduling.simulator.batch import check_shots_and_seed
 
 DEFAULT_SHOTS = 1000
 
@@ -66,12 +73,23 @@ def _invalid_circuit(exc: CircuitError) -> DomainError:
     )
 
 
+def _refused(check: Callable[..., None], *args: object) -> bool:
+    try:
+        check(*args)
+    except CircuitError:
+        return True
+    return False
+
+
 def job_request_check(*, shots: int, seed: int | None, circuits: int) -> None:
-    """The one check of a job's shots and seed (API and portal forms only shape input): ValidationError by field."""
+    """A job's shots, seed and number of circuits against the simulator's limits (the rules live there, once;
+    this names the field and says it in the user's language): ValidationError by field."""
     errors: dict[str, str] = {}
-    if isinstance(shots, bool) or not isinstance(shots, int) or not 1 <= shots <= MAX_SHOTS:
+    if _refused(check_shots_and_seed, shots, None):
         errors["shots"] = _("Shots must be a whole number from 1 to %(max)s.") % {"max": MAX_SHOTS}
-    elif shots * circuits > MAX_BATCH_SHOTS:
+    elif _refused(check_batch_shots, circuits, 1):  # the size of the batch alone
+        errors["circuits"] = _("A job takes from 1 to %(max)s circuits.") % {"max": MAX_BATCH_CIRCUITS}
+    elif _refused(check_batch_shots, circuits, shots):
         errors["shots"] = _(
             "A batch runs at most %(max)s shots in all; %(n)s circuits of %(shots)s shots is %(all)s."
         ) % {
@@ -80,10 +98,8 @@ def job_request_check(*, shots: int, seed: int | None, circuits: int) -> None:
             "shots": shots,
             "all": shots * circuits,
         }
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+    if _refused(check_shots_and_seed, 1, seed):
         errors["seed"] = _("The seed must be a whole number from 0 to %(max)s.") % {"max": MAX_SEED}
-    if not 1 <= circuits <= MAX_BATCH_CIRCUITS:
-        errors["circuits"] = _("A job takes from 1 to %(max)s circuits.") % {"max": MAX_BATCH_CIRCUITS}
     if errors:
         raise ValidationError(errors, code="invalid")
 
@@ -108,7 +124,7 @@ def job_circuits_prepare(*, backend: Backend, circuits: list[CircuitInput], shot
         transpiled = prepare_batch([c["qasm"] for c in circuits], timing=timing)
     except CircuitError as exc:
         raise _invalid_circuit(exc) from exc
-    compiled = [circuit_to_bytes(c) for c in transpiled]
+    compiled = [c.to_bytes() for c in transpiled]
     return PreparedBatch(circuits, transpiled, compiled, estimate_seconds(transpiled, shots=shots, timing=timing))
 
 

@@ -527,3 +527,13 @@ def test_a_recovered_run_whose_worker_was_alive_after_all_stops(world, published
     assert stop() is False
     Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)  # recovered as stranded meanwhile
     assert stop() is True
+
+
+def test_the_models_batch_limits_are_the_simulators():
+    from scheduling import models, simulator
+
+    assert (models.MAX_BATCH_CIRCUITS, models.MAX_BATCH_SHOTS, models.MAX_SHOTS) == (
+        simulator.MAX_BATCH_CIRCUITS,
+        simulator.MAX_BATCH_SHOTS,
+        simulator.MAX_SHOTS,
+    )
