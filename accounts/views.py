@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from accounts.models import User
-from accounts.services import user_update_preferences
+from accounts.services import user_update
 
 
 class LoginView(auth_views.LoginView):
@@ -34,7 +34,7 @@ class LanguageSwitchView(View):
         if language not in dict(settings.LANGUAGES):
             return response
         if isinstance(request.user, User) and request.user.is_authenticated:
-            user_update_preferences(user=request.user, language=language)
+            user_update(user=request.user, language=language)
         translation.activate(language)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

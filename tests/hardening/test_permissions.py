@@ -62,6 +62,9 @@ MATRIX: list[Row] = [
     Row("calendar secret rotate",  "post",  f"{V}/users/me/calendar-secret/", (401, 200, 200, 200, 200, 200, 200)),
     Row("users list",              "get",   f"{V}/users/",                   (401, 403, 403, 200, 403, 403, 200)),
     Row("users create",            "post",  f"{V}/users/",                   (401, 403, 403, 403, 403, 403, 400), {}),
+    Row("me patch",                "patch", f"{V}/users/me/",                (401, 200, 200, 200, 200, 200, 200), {}),
+    Row("user detail",             "get",   f"{V}/users/{{user_a}}/",        (401, 403, 403, 200, 403, 403, 200)),
+    Row("user patch",              "patch", f"{V}/users/{{user_a}}/",        (401, 403, 403, 403, 403, 403, 200), {}),
     # facility
     Row("organizations list",      "get",   f"{V}/organizations/",           (401, 403, 403, 200, 200, 200, 200)),
     Row("organizations create",    "post",  f"{V}/organizations/",           (401, 403, 403, 400, 400, 403, 400), {}),
