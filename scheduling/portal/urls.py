@@ -17,4 +17,12 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
     path("usage/", views.UsageView.as_view(), name="usage"),
+    path("projects/", views.ProjectListView.as_view(), name="project-list"),
+    path("projects/<int:pk>/members/", views.ProjectMemberAddView.as_view(), name="project-member-add"),
+    path(
+        "projects/<int:pk>/members/<int:user_id>/remove/",
+        views.ProjectMemberRemoveView.as_view(),
+        name="project-member-remove",
+    ),
+    path("projects/<int:pk>/members/<int:user_id>/pi/", views.ProjectPiHandoverView.as_view(), name="project-pi"),
 ]

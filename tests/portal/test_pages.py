@@ -16,6 +16,8 @@ PAGES = [
     "portal:job-create",
     "portal:job-list",
     "portal:usage",
+    "portal:project-list",
+    "accounts:profile",
 ]
 
 

@@ -4,6 +4,12 @@ from scheduling.portal.views.base import PortalView, calibration_summary
 from scheduling.portal.views.bookings import BookingCancelView, BookingCreateView, BookingListView
 from scheduling.portal.views.dashboard import CalendarView, DashboardView, UsageView
 from scheduling.portal.views.jobs import JobCancelView, JobCreateView, JobDetailView, JobListView
+from scheduling.portal.views.projects import (
+    ProjectListView,
+    ProjectMemberAddView,
+    ProjectMemberRemoveView,
+    ProjectPiHandoverView,
+)
 
 __all__ = [
     "BookingCancelView",
@@ -16,6 +22,10 @@ __all__ = [
     "JobDetailView",
     "JobListView",
     "PortalView",
+    "ProjectListView",
+    "ProjectMemberAddView",
+    "ProjectMemberRemoveView",
+    "ProjectPiHandoverView",
     "UsageView",
     "calibration_summary",
 ]

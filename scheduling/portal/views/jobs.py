@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from scheduling.choices import BookingStatus, JobStatus
+from scheduling.models import Job
 from scheduling.portal import svg
 from scheduling.portal.errors import apply_error
 from scheduling.portal.forms import JobForm
@@ -23,6 +25,13 @@ from scheduling.selectors.bookings import booking_get_for_user, booking_list_for
 from scheduling.selectors.jobs import job_get_visible, job_list_visible
 from scheduling.selectors.projects import project_list_for_user
 from scheduling.services.jobs import job_cancel, job_submit
+
+LIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def jobs_live(jobs: Iterable[Job]) -> bool:
+    """Whether a list shows a job that has not finished: the page then reloads itself until none is left."""
+    return any(job.status in LIVE_STATUSES for job in jobs)
 
 
 class JobListView(PortalView):
@@ -36,7 +45,8 @@ class JobListView(PortalView):
         if status in JobStatus.values:
             jobs = jobs.filter(status=status)
         page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
-        return self.render("portal/job_list.html", {"page": page, "status": status, "statuses": JobStatus.choices})
+        context = {"page": page, "status": status, "statuses": JobStatus.choices, "live": jobs_live(page.object_list)}
+        return self.render("portal/job_list.html", context)
 
 
 class JobCreateView(PortalView):
