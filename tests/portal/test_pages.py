@@ -18,6 +18,7 @@ PAGES = [
     "portal:usage",
     "portal:project-list",
     "accounts:profile",
+    "portal-reports:list",
 ]
 
 

@@ -167,4 +167,7 @@ class UsageView(PortalView):
             entry = projects.get(row["allocation"].project_id)
             if entry is not None:
                 entry["allocations"].append(row)
-        return self.render("portal/usage.html", {"projects": list(projects.values())})
+        # The report form's default period: last month, both ends included.
+        until = today.replace(day=1) - datetime.timedelta(days=1)
+        context = {"projects": list(projects.values()), "period_start": until.replace(day=1), "period_until": until}
+        return self.render("portal/usage.html", context)
