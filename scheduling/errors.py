@@ -13,5 +13,7 @@ ERROR_CODES = {
     "invalid_circuit": 400,
     "job_not_finished": 409,
     "not_pi": 403,
+    "queue_full": 409,
+    "exceeds_booking": 409,
 }
 error_codes_declare(ERROR_CODES)

@@ -183,7 +183,7 @@ def test_exports_and_a_usage_report(new_page, shoot, world):
     page.goto(f"/portal/jobs/{world['job'].pk}/")
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
-    assert download.value.suggested_filename == f"job-{world['job'].pk}-counts.csv"
+    assert download.value.suggested_filename == f"job-{world['job'].pk}-results.csv"
     page.goto("/portal/usage/")
     shoot(page, "desktop-usage-report-form")
     page.get_by_label("From").fill("2026-01-01")

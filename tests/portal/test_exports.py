@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from reports.models import Report
-from tests.factories import BookingFactory, JobFactory, MembershipFactory, UserFactory
+from tests.factories import BookingFactory, JobCircuitFactory, JobFactory, MembershipFactory, UserFactory
 from tests.support import next_slot
 
 pytestmark = pytest.mark.django_db
@@ -62,34 +62,54 @@ def test_jobs_csv_query_count_is_constant(portal_client, booking, django_assert_
 
 def test_a_jobs_counts_as_json_and_csv(portal_client, booking):
     job = JobFactory(with_result=True, booking=booking)
-    response = portal_client.get(reverse("portal:job-counts", args=[job.pk, "json"]))
+    response = portal_client.get(reverse("portal:job-results", args=[job.pk, "json"]))
     assert response.status_code == 200
-    assert response["Content-Disposition"] == f'attachment; filename="job-{job.pk}-counts.json"'
+    assert response["Content-Disposition"] == f'attachment; filename="job-{job.pk}-results.json"'
     body = json.loads(response.content)
     assert body["counts"] == job.counts
+    assert body["results"] == [{"index": 0, "name": "", "seed": job.seed, "counts": job.counts}]
     assert (body["job"], body["shots"], body["qpu_seconds"]) == (job.pk, job.shots, job.qpu_seconds)
-    rows = read_csv(portal_client.get(reverse("portal:job-counts", args=[job.pk, "csv"])))
-    assert rows[0] == ["outcome", "count", "share"]
-    assert {r[0]: int(r[1]) for r in rows[1:]} == job.counts
-    assert (
-        reverse("portal:job-counts", args=[job.pk, "csv"])
-        in portal_client.get(reverse("portal:job-detail", args=[job.pk])).content.decode()
-    )
+    rows = read_csv(portal_client.get(reverse("portal:job-results", args=[job.pk, "csv"])))
+    assert rows[0] == ["circuit", "name", "outcome", "count", "share"]
+    assert {r[2]: int(r[3]) for r in rows[1:]} == job.counts
+    assert {r[0] for r in rows[1:]} == {"0"}
+    page = portal_client.get(reverse("portal:job-detail", args=[job.pk])).content.decode()
+    assert reverse("portal:job-results", args=[job.pk, "csv"]) in page
+
+
+def test_a_batchs_results_as_one_json(portal_client, booking):
+    job = JobFactory(with_result=True, booking=booking, name="sweep")
+    JobCircuitFactory(job=job, index=1, name="theta=0.5", counts={"00": 10, "11": 990}, seed=7)
+    JobCircuitFactory(job=job, index=2, name="=cmd", counts={"01": 1000}, seed=8)
+    body = json.loads(portal_client.get(reverse("portal:job-results", args=[job.pk, "json"])).content)
+    assert [(r["index"], r["name"], r["counts"]) for r in body["results"]] == [
+        (0, "", job.counts),
+        (1, "theta=0.5", {"00": 10, "11": 990}),
+        (2, "=cmd", {"01": 1000}),
+    ]
+    rows = read_csv(portal_client.get(reverse("portal:job-results", args=[job.pk, "csv"])))
+    assert [r[:4] for r in rows[1:] if r[0] != "0"] == [
+        ["1", "theta=0.5", "00", "10"],
+        ["1", "theta=0.5", "11", "990"],
+        ["2", "'=cmd", "01", "1000"],
+    ]
+    page = portal_client.get(reverse("portal:job-detail", args=[job.pk])).content.decode()
+    assert "Download the results of every circuit" in page
 
 
 def test_counts_of_an_unfinished_job_are_409_and_others_jobs_404(portal_client, booking, other_project):
     queued = JobFactory(queued=True, booking=booking)
-    response = portal_client.get(reverse("portal:job-counts", args=[queued.pk, "json"]))
+    response = portal_client.get(reverse("portal:job-results", args=[queued.pk, "json"]))
     assert (response.status_code, response.json()["code"]) == (409, "job_not_finished")
     theirs = JobFactory(with_result=True, booking=BookingFactory(project=other_project, starts_at=next_slot(80)))
-    assert portal_client.get(reverse("portal:job-counts", args=[theirs.pk, "json"])).status_code == 404
-    assert portal_client.get(reverse("portal:job-counts", args=[queued.pk, "xml"])).status_code == 404
+    assert portal_client.get(reverse("portal:job-results", args=[theirs.pk, "json"])).status_code == 404
+    assert portal_client.get(reverse("portal:job-results", args=[queued.pk, "xml"])).status_code == 404
 
 
 def test_counts_query_count(portal_client, booking, django_assert_num_queries):
     job = JobFactory(with_result=True, booking=booking)
-    with django_assert_num_queries(5):  # session, user, the job, its project, its backend
-        portal_client.get(reverse("portal:job-counts", args=[job.pk, "json"]))
+    with django_assert_num_queries(6):  # session, user, the job, its circuits, its project, its backend
+        portal_client.get(reverse("portal:job-results", args=[job.pk, "json"]))
 
 
 def test_usage_report_from_the_usage_page_to_its_downloads(

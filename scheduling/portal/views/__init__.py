@@ -3,7 +3,7 @@
 from scheduling.portal.views.base import PortalView, calibration_summary
 from scheduling.portal.views.bookings import BookingCancelView, BookingCreateView, BookingListView
 from scheduling.portal.views.dashboard import CalendarView, DashboardView, UsageView
-from scheduling.portal.views.exports import JobCountsView, JobExportView
+from scheduling.portal.views.exports import JobExportView, JobResultsView
 from scheduling.portal.views.jobs import JobCancelView, JobCreateView, JobDetailView, JobListView
 from scheduling.portal.views.projects import (
     ProjectListView,
@@ -19,11 +19,11 @@ __all__ = [
     "CalendarView",
     "DashboardView",
     "JobCancelView",
-    "JobCountsView",
     "JobCreateView",
     "JobDetailView",
     "JobExportView",
     "JobListView",
+    "JobResultsView",
     "PortalView",
     "ProjectListView",
     "ProjectMemberAddView",
