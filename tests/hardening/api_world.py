@@ -273,6 +273,7 @@ PATH_OBJECTS: dict[str, tuple[str, ...]] = {
     "calibrations": ("calibration",),
     "users": ("user_a", "user_b"),
     "projects": ("project_a", "project_b"),
+    "members": ("user_a", "user_b"),  # /projects/{id}/members/{user_id}/
     "allocations": ("allocation_a", "allocation_b"),
     "bookings": ("booking_a", "booking_b"),
     "jobs": ("job_a", "job_b"),
