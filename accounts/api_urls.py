@@ -1,10 +1,14 @@
-from django.urls import path
+"""REST routes of the accounts app (mounted under /api/v1/)."""
+
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
 
 from accounts import api
 
-urlpatterns = [
+router = SimpleRouter()
+router.register("users", api.UserViewSet, basename="user")
+
+urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", api.TokenObtainApi.as_view(), name="auth-token"),
-    path("users/me/", api.UserMeApi.as_view(), name="user-me"),
-    path("users/me/calendar-secret/", api.CalendarSecretRotateApi.as_view(), name="user-calendar-secret"),
-    path("users/", api.UserListCreateApi.as_view(), name="user-list"),
+    *router.urls,
 ]

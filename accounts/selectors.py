@@ -12,6 +12,11 @@ def user_list() -> QuerySet[User]:
     return User.objects.select_related("institution").order_by("username")
 
 
+def user_get_by_email(*, email: str) -> User | None:
+    """The active user with this e-mail address (case-insensitive), or None."""
+    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
 def institution_list() -> QuerySet[Model]:
     """Every organisation a user may belong to; the model is named by the `institution` field, so accounts never
     imports facility (DESIGN.md 2)."""

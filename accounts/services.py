@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -9,6 +11,7 @@ from django.db.models import Q
 
 from accounts.models import User, new_calendar_secret
 from accounts.roles import ROLE_PERMISSIONS
+from core.db import fields_validate
 
 
 @transaction.atomic
@@ -47,20 +50,29 @@ def user_create(
     return user
 
 
+class UserFields(TypedDict, total=False):
+    """What a user may change about themselves (API.md `PATCH users/me`)."""
+
+    full_name: str
+    time_zone: str
+    language: str
+
+
 @transaction.atomic
-def user_update_preferences(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
-    """Change the user's language and/or time zone."""
-    if language is not None:
-        user.language = language
-    if time_zone is not None:
-        user.time_zone = time_zone
-    user.full_clean()
-    user.save(update_fields=["language", "time_zone"])
+def user_update(*, user: User, **fields: Unpack[UserFields]) -> User:
+    """Change the user's name, time zone and/or language; a bad time zone or language is a ValidationError.
+
+    None of these fields is unique or a relation, so their values are checked in Python (`fields_validate`)."""
+    for key, value in fields.items():
+        setattr(user, key, value)
+    fields_validate(user)
+    if fields:
+        user.save(update_fields=list(fields))
     return user
 
 
 @transaction.atomic
-def user_rotate_calendar_secret(*, user: User) -> User:
+def user_calendar_secret_rotate(*, user: User) -> User:
     """Give the user a new iCalendar secret; the old feed URL stops working."""
     user.calendar_secret = new_calendar_secret()
     user.save(update_fields=["calendar_secret"])

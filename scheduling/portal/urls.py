@@ -14,7 +14,17 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", views.BookingCancelView.as_view(), name="booking-cancel"),
     path("jobs/", views.JobListView.as_view(), name="job-list"),
     path("jobs/new/", views.JobCreateView.as_view(), name="job-create"),
+    path("jobs/export.csv", views.JobExportView.as_view(), name="job-export"),
+    path("jobs/<int:pk>/results.<str:fmt>", views.JobResultsView.as_view(), name="job-results"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
     path("usage/", views.UsageView.as_view(), name="usage"),
+    path("projects/", views.ProjectListView.as_view(), name="project-list"),
+    path("projects/<int:pk>/members/", views.ProjectMemberAddView.as_view(), name="project-member-add"),
+    path(
+        "projects/<int:pk>/members/<int:user_id>/remove/",
+        views.ProjectMemberRemoveView.as_view(),
+        name="project-member-remove",
+    ),
+    path("projects/<int:pk>/members/<int:user_id>/pi/", views.ProjectPiHandoverView.as_view(), name="project-pi"),
 ]

@@ -10,7 +10,7 @@ from django.db.models import CharField, IntegerField, Q, QuerySet, Value
 
 from accounts.models import User
 from scheduling.choices import ACTIVE_BOOKING_STATUSES
-from scheduling.models import Backend, Booking, MaintenanceWindow, Outage
+from scheduling.models import Backend, Booking, MaintenanceWindow, Membership, Outage
 from scheduling.selectors.common import OUTAGE_LOOKAHEAD, iso_z
 
 
@@ -38,7 +38,8 @@ def booking_list_for_user(*, user: User, filters: dict[str, Any] | None = None) 
     qs = _booking_base()
     # Staff outside scheduling (procurement, office) have no view permission: they see their own projects only.
     if not (user.is_staff and user.has_perm("scheduling.view_booking")):
-        qs = qs.filter(project__memberships__user=user)
+        # Their projects' bookings, and their own anywhere (a former member keeps their history).
+        qs = qs.filter(Q(project__in=Membership.objects.filter(user=user).values("project_id")) | Q(user=user))
     filters = filters or {}
     if filters.get("backend") is not None:
         qs = qs.filter(backend=filters["backend"])

@@ -15,10 +15,11 @@ from scheduling.models import Backend, Booking, Job, JobCircuit, Membership, Pro
 
 
 def job_list_visible(*, user: User) -> QuerySet[Job]:
-    """Jobs the user may read: every job for staff who may view jobs, else the jobs of the user's projects."""
+    """Jobs the user may read: every job for staff who may view jobs, else the jobs of the user's projects and
+    their own (a former member keeps their history)."""
     jobs = Job.objects.all()
     if not (user.is_staff and user.has_perm("scheduling.view_job")):
-        jobs = jobs.filter(project__in=Membership.objects.filter(user=user).values("project_id"))
+        jobs = jobs.filter(Q(project__in=Membership.objects.filter(user=user).values("project_id")) | Q(user=user))
     return jobs.order_by("-submitted_at", "-pk")
 
 

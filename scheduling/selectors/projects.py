@@ -24,6 +24,11 @@ def project_list_for_user(user: User) -> QuerySet[Project]:
     return qs.order_by("code")
 
 
+def project_members_manageable(*, project: Project, by: User) -> bool:
+    """Whether `by` may change the project's members: its PI, or staff who may change projects."""
+    return project.pi_id == by.pk or (by.is_staff and by.has_perm("scheduling.change_project"))
+
+
 def allocation_list_with_usage(
     queryset: QuerySet[Allocation] | None = None,
     *,

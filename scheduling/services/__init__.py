@@ -36,6 +36,9 @@ from scheduling.services.projects import (
     allocation_update,
     membership_add,
     project_create,
+    project_member_add,
+    project_member_remove,
+    project_members_check,
     project_update,
 )
 
@@ -72,5 +75,8 @@ __all__ = [
     "outage_save",
     "outage_update",
     "project_create",
+    "project_member_add",
+    "project_member_remove",
+    "project_members_check",
     "project_update",
 ]

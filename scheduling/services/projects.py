@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import DomainError
 from facility.models import Organization
 from scheduling.choices import MembershipRole
 from scheduling.models import Allocation, Backend, Membership, Project
-from scheduling.selectors.projects import allocation_list_with_usage
+from scheduling.selectors.projects import allocation_list_with_usage, project_members_manageable
 
 
 class MemberFields(TypedDict, total=False):
@@ -104,6 +105,58 @@ def membership_add(*, project: Project, user: User, role: str = MembershipRole.M
         membership.full_clean()
         membership.save()
     return membership
+
+
+def project_members_check(*, project: Project, by: User) -> None:
+    """Refuse (`not_pi`) anyone but the project's PI and staff who may change projects."""
+    if not project_members_manageable(project=project, by=by):
+        raise DomainError(
+            _("Only the project's principal investigator (or facility staff) may change its members."), code="not_pi"
+        )
+
+
+def _locked_for_member_change(project: Project, by: User) -> Project:
+    """The project row, locked (one member change at a time keeps exactly one PI); `not_pi` for others."""
+    project_members_check(project=project, by=by)
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+@transaction.atomic
+def project_member_add(*, project: Project, by: User, user: User, role: str = MembershipRole.MEMBER) -> Membership:
+    """Add a user to the project, or change their role; role `pi` hands the PI role over (the old PI stays a
+    member), so the project keeps exactly one PI. `not_pi` unless `by` is the PI or staff."""
+    project = _locked_for_member_change(project, by)
+    if not user.is_active:
+        raise ValidationError({"user": [_("This account is not active.")]})
+    if role == MembershipRole.PI:
+        if project.pi_id != user.pk:
+            Membership.objects.filter(project=project, role=MembershipRole.PI).update(role=MembershipRole.MEMBER)
+            project.pi = user
+            project.save(update_fields=["pi"])
+    elif project.pi_id == user.pk:
+        raise ValidationError(
+            {"role": [_("The principal investigator stays so until they hand the role over to another member.")]}
+        )
+    membership, created = Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def project_member_remove(*, project: Project, by: User, user_id: int) -> bool:
+    """End the user's membership: their past bookings and jobs stay, but they can no longer book or submit.
+
+    The PI cannot be removed (hand the role over first). `not_pi` unless `by` is the PI or staff. Returns whether
+    the user was a member."""
+    project = _locked_for_member_change(project, by)
+    if project.pi_id == user_id:
+        raise ValidationError(
+            {"user": [_("The principal investigator cannot be removed: hand the role over to another member first.")]}
+        )
+    deleted, _rows = Membership.objects.filter(project=project, user_id=user_id).delete()
+    return bool(deleted)
 
 
 @transaction.atomic

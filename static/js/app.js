@@ -36,4 +36,24 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   });
+  // Copy buttons (the calendar link): shown only where a script can copy; the field stays selectable without.
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    if (!(button instanceof HTMLButtonElement) || !navigator.clipboard) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const field = document.getElementById(button.dataset.copy || "");
+      const status = button.parentElement && button.parentElement.querySelector("[role=status]");
+      if (!(field instanceof HTMLInputElement)) {
+        return;
+      }
+      field.select();
+      navigator.clipboard.writeText(field.value).then(() => {
+        if (status) {
+          status.textContent = button.dataset.copied || "";
+        }
+      });
+    });
+  });
 });

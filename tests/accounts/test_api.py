@@ -120,3 +120,56 @@ def test_page_size_is_capped_at_500(make_client, superuser):
 def test_schema_and_docs_are_served(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_me_patch_changes_name_time_zone_and_language_and_ignores_the_rest(make_client):
+    user = UserFactory(username="bob", full_name="Bob", is_staff=False)
+    response = make_client(user).patch(
+        "/api/v1/users/me/",
+        {"full_name": "Bob Kim", "time_zone": "Europe/Helsinki", "language": "ko", "is_staff": True, "username": "x"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["full_name"], body["time_zone"], body["language"]) == ("Bob Kim", "Europe/Helsinki", "ko")
+    assert body["calendar_url"].endswith(".ics")
+    fresh = User.objects.get(pk=user.pk)
+    assert (fresh.full_name, fresh.time_zone, fresh.language, fresh.is_staff, fresh.username) == (
+        "Bob Kim",
+        "Europe/Helsinki",
+        "ko",
+        False,
+        "bob",
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"time_zone": "Nowhere/City"}, "time_zone"),
+        ({"time_zone": "Asia/Seoul", "language": "fr"}, "language"),
+        ({"full_name": "x" * 201}, "full_name"),
+    ],
+)
+def test_me_patch_refuses_bad_values_and_changes_nothing(make_client, payload, field):
+    user = UserFactory(full_name="Before", time_zone="Asia/Seoul", language="en")
+    response = make_client(user).patch("/api/v1/users/me/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    fresh = User.objects.get(pk=user.pk)
+    assert (fresh.full_name, fresh.time_zone, fresh.language) == ("Before", "Asia/Seoul", "en")
+
+
+def test_me_patch_query_count(make_client, django_assert_num_queries):
+    user = UserFactory()
+    client = make_client(user)
+    # token with its user; savepoint, update, release; the user's projects
+    with django_assert_num_queries(5):
+        assert client.patch("/api/v1/users/me/", {"language": "ko"}, format="json").status_code == 200
+
+
+def test_staff_with_the_change_permission_patches_a_user(make_client, superuser, researcher):
+    response = make_client(superuser).patch(f"/api/v1/users/{researcher.pk}/", {"full_name": "Renamed"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["full_name"] == "Renamed"
+    assert make_client(researcher).patch(f"/api/v1/users/{researcher.pk}/", {}, format="json").status_code == 403

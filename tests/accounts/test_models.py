@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from accounts.models import User
-from accounts.services import user_create, user_rotate_calendar_secret
+from accounts.services import user_calendar_secret_rotate, user_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_user_create_rejects_weak_password():
 def test_calendar_secret_rotation_changes_the_secret():
     user = UserFactory()
     old = user.calendar_secret
-    user_rotate_calendar_secret(user=user)
+    user_calendar_secret_rotate(user=user)
     user.refresh_from_db()
     assert user.calendar_secret != old
 

@@ -105,6 +105,7 @@ def _build_scheduling(world: World) -> None:
         )
         offset = 0 if side == "a" else 2
         o[f"project_{side}"] = project
+        o[f"user_{side}"] = user
         o[f"booking_{side}"] = booking = BookingFactory(
             backend=backend,
             project=project,
@@ -270,7 +271,9 @@ PATH_OBJECTS: dict[str, tuple[str, ...]] = {
     "maintenance-windows": ("window",),
     "outages": ("outage",),
     "calibrations": ("calibration",),
+    "users": ("user_a", "user_b"),
     "projects": ("project_a", "project_b"),
+    "members": ("user_a", "user_b"),  # /projects/{id}/members/{user_id}/
     "allocations": ("allocation_a", "allocation_b"),
     "bookings": ("booking_a", "booking_b"),
     "jobs": ("job_a", "job_b"),

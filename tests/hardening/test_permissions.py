@@ -62,6 +62,9 @@ MATRIX: list[Row] = [
     Row("calendar secret rotate",  "post",  f"{V}/users/me/calendar-secret/", (401, 200, 200, 200, 200, 200, 200)),
     Row("users list",              "get",   f"{V}/users/",                   (401, 403, 403, 200, 403, 403, 200)),
     Row("users create",            "post",  f"{V}/users/",                   (401, 403, 403, 403, 403, 403, 400), {}),
+    Row("me patch",                "patch", f"{V}/users/me/",                (401, 200, 200, 200, 200, 200, 200), {}),
+    Row("user detail",             "get",   f"{V}/users/{{user_a}}/",        (401, 403, 403, 200, 403, 403, 200)),
+    Row("user patch",              "patch", f"{V}/users/{{user_a}}/",        (401, 403, 403, 403, 403, 403, 200), {}),
     # facility
     Row("organizations list",      "get",   f"{V}/organizations/",           (401, 403, 403, 200, 200, 200, 200)),
     Row("organizations create",    "post",  f"{V}/organizations/",           (401, 403, 403, 400, 400, 403, 400), {}),
@@ -113,6 +116,8 @@ MATRIX: list[Row] = [
     Row("projects create",         "post",  f"{V}/projects/",                (401, 403, 403, 400, 403, 403, 400), {}),
     Row("project A detail",        "get",   f"{V}/projects/{{project_a}}/",  (401, 200, 404, 200, 404, 404, 200)),
     Row("project A patch",         "patch", f"{V}/projects/{{project_a}}/",  (401, 403, 403, 200, 403, 403, 200), {}),
+    Row("project A members add",   "post",  f"{V}/projects/{{project_a}}/members/", (401, 400, 404, 400, 404, 404, 400), {}),
+    Row("project A PI remove",     "delete", f"{V}/projects/{{project_a}}/members/{{user_a}}/", (401, 400, 404, 400, 404, 404, 400)),
     Row("allocations list",        "get",   f"{V}/allocations/",             (401, 200, 200, 200, 200, 200, 200)),
     Row("allocations create",      "post",  f"{V}/allocations/",             (401, 403, 403, 400, 403, 403, 400), {}),
     Row("allocation A detail",     "get",   f"{V}/allocations/{{allocation_a}}/", (401, 200, 404, 200, 404, 404, 200)),
@@ -284,7 +289,7 @@ def test_permission_matrix(world: World, area_reports: None, row: Row) -> None:
 
 def _route_key(path: str) -> str:
     """`api/v1/^bookings/(?P<pk>[^/.]+)/cancel/$` and `/api/v1/bookings/{booking_a}/cancel/` -> `api/v1/bookings/cancel/`."""
-    path = re.sub(r"\(\?P<pk>[^)]*\)|<int:\w+>|\{\w+\}", "", path).split("?")[0]
+    path = re.sub(r"\(\?P<\w+>[^)]*\)|<int:\w+>|\{\w+\}", "", path).split("?")[0]
     return re.sub(r"[/^$]+", "/", path).strip("/")
 
 

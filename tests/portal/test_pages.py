@@ -16,6 +16,9 @@ PAGES = [
     "portal:job-create",
     "portal:job-list",
     "portal:usage",
+    "portal:project-list",
+    "accounts:profile",
+    "portal-reports:list",
 ]
 
 

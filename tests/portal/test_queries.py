@@ -13,7 +13,14 @@ from tests.support import next_slot
 pytestmark = pytest.mark.django_db
 
 # Session + user, then the page's own reads (the counts are the same on PostgreSQL and SQLite).
-QUERIES = {"portal:home": 9, "portal:booking-list": 5, "portal:job-list": 4, "portal:usage": 5, "portal:calendar": 8}
+QUERIES = {
+    "portal:home": 9,
+    "portal:booking-list": 5,
+    "portal:job-list": 4,
+    "portal:usage": 5,
+    "portal:calendar": 8,
+    "portal:project-list": 4,
+}
 LIST_PAGES = list(QUERIES)
 
 

@@ -3,7 +3,14 @@
 from scheduling.portal.views.base import PortalView, calibration_summary
 from scheduling.portal.views.bookings import BookingCancelView, BookingCreateView, BookingListView
 from scheduling.portal.views.dashboard import CalendarView, DashboardView, UsageView
+from scheduling.portal.views.exports import JobExportView, JobResultsView
 from scheduling.portal.views.jobs import JobCancelView, JobCreateView, JobDetailView, JobListView
+from scheduling.portal.views.projects import (
+    ProjectListView,
+    ProjectMemberAddView,
+    ProjectMemberRemoveView,
+    ProjectPiHandoverView,
+)
 
 __all__ = [
     "BookingCancelView",
@@ -14,8 +21,14 @@ __all__ = [
     "JobCancelView",
     "JobCreateView",
     "JobDetailView",
+    "JobExportView",
     "JobListView",
+    "JobResultsView",
     "PortalView",
+    "ProjectListView",
+    "ProjectMemberAddView",
+    "ProjectMemberRemoveView",
+    "ProjectPiHandoverView",
     "UsageView",
     "calibration_summary",
 ]

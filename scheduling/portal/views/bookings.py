@@ -8,13 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from scheduling.choices import BookingStatus
+from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus
 from scheduling.models import Backend, Booking
 from scheduling.portal.errors import apply_error
 from scheduling.portal.forms import BookingForm
@@ -27,7 +28,7 @@ from scheduling.services.bookings import booking_cancel, booking_cancel_preview,
 
 
 class BookingListView(PortalView):
-    """The viewer's bookings (upcoming first, then past), each upcoming one with a cancel link."""
+    """The viewer's bookings (upcoming first, then past and cancelled), each upcoming one with a cancel link."""
 
     nav = "bookings"
 
@@ -35,8 +36,10 @@ class BookingListView(PortalView):
         now = timezone.now()
         mine = request.GET.get("scope") != "projects"
         bookings = booking_list_for_user(user=self.user, filters={"mine": mine})
-        upcoming = bookings.filter(ends_at__gt=now)
-        past = Paginator(bookings.filter(ends_at__lte=now).order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(
+        # Upcoming: not ended and still held (a cancelled or rejected booking is listed with the past ones).
+        current = Q(ends_at__gt=now, status__in=ACTIVE_BOOKING_STATUSES)
+        upcoming = bookings.filter(current)
+        past = Paginator(bookings.exclude(current).order_by("-starts_at", "-pk"), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         return self.render("portal/booking_list.html", {"upcoming": upcoming, "past": past, "mine": mine, "now": now})

@@ -21,6 +21,7 @@ from scheduling.portal.views.base import (
     _pick_backend,
     calibration_summary,
 )
+from scheduling.portal.views.jobs import jobs_live
 from scheduling.selectors.availability import backend_availability_get
 from scheduling.selectors.backends import backend_list
 from scheduling.selectors.bookings import booking_list_for_user
@@ -54,11 +55,15 @@ class DashboardView(PortalView):
             for backend in backend_list()
         ]
         allocations = [row for row in _allocation_rows(self.user, today=today) if row["current"]]
-        recent_jobs = job_list_visible(user=self.user).select_related("project")[:DASHBOARD_ROWS]
-        return self.render(
-            "portal/home.html",
-            {"upcoming": upcoming, "allocations": allocations, "recent_jobs": recent_jobs, "backends": backends},
-        )
+        recent_jobs = list(job_list_visible(user=self.user).select_related("project")[:DASHBOARD_ROWS])
+        context = {
+            "upcoming": upcoming,
+            "allocations": allocations,
+            "recent_jobs": recent_jobs,
+            "backends": backends,
+            "live": jobs_live(recent_jobs),
+        }
+        return self.render("portal/home.html", context)
 
 
 class CalendarView(PortalView):
@@ -162,4 +167,7 @@ class UsageView(PortalView):
             entry = projects.get(row["allocation"].project_id)
             if entry is not None:
                 entry["allocations"].append(row)
-        return self.render("portal/usage.html", {"projects": list(projects.values())})
+        # The report form's default period: last month, both ends included.
+        until = today.replace(day=1) - datetime.timedelta(days=1)
+        context = {"projects": list(projects.values()), "period_start": until.replace(day=1), "period_until": until}
+        return self.render("portal/usage.html", context)

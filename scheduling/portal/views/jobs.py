@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.errors import DomainError
 from scheduling.choices import BookingStatus, JobStatus
+from scheduling.models import Job
 from scheduling.portal import svg
 from scheduling.portal.errors import apply_error
 from scheduling.portal.forms import JobForm
@@ -24,6 +28,22 @@ from scheduling.selectors.jobs import job_circuit_get, job_circuit_list, job_get
 from scheduling.selectors.projects import project_list_for_user
 from scheduling.services.jobs import job_cancel, job_submit
 
+LIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+def jobs_live(jobs: Iterable[Job]) -> bool:
+    """Whether a list shows a job that has not finished: the page then reloads itself until none is left."""
+    return any(job.status in LIVE_STATUSES for job in jobs)
+
+
+def job_list_filtered(*, user: User, query: QueryDict) -> tuple[QuerySet[Job], str | None]:
+    """The jobs page's list and its status filter (`?status=`), shared by the page and its CSV export."""
+    jobs = job_list_visible(user=user).select_related("project", "backend", "user")
+    status = query.get("status")
+    if status in JobStatus.values:
+        return jobs.filter(status=status), status
+    return jobs, None
+
 
 class JobListView(PortalView):
     """Jobs of the viewer's projects, newest first."""
@@ -31,12 +51,10 @@ class JobListView(PortalView):
     nav = "jobs"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        jobs = job_list_visible(user=self.user).select_related("project", "backend", "user")
-        status = request.GET.get("status")
-        if status in JobStatus.values:
-            jobs = jobs.filter(status=status)
+        jobs, status = job_list_filtered(user=self.user, query=request.GET)
         page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
-        return self.render("portal/job_list.html", {"page": page, "status": status, "statuses": JobStatus.choices})
+        context = {"page": page, "status": status, "statuses": JobStatus.choices, "live": jobs_live(page.object_list)}
+        return self.render("portal/job_list.html", context)
 
 
 class JobCreateView(PortalView):
