@@ -51,6 +51,7 @@ from scheduling.services import (
     outage_create,
     outage_update,
     project_create,
+    project_member_remove,
     project_update,
 )
 from scheduling.services.backends import PolicyFields
@@ -277,9 +278,10 @@ class ProjectAdmin(ServiceAdmin):
                 continue
             existed = member_form.instance.pk is not None
             if member_form.cleaned_data.get("DELETE"):
-                if existed:
+                if existed:  # the membership ends; the person's bookings and jobs stay (the PI is refused)
+                    assert isinstance(request.user, User)
                     formset.deleted_objects.append(member_form.instance)
-                    member_form.instance.delete()
+                    project_member_remove(project=form.instance, by=request.user, user_id=member_form.instance.user_id)
                 continue
             project, user, role = form.instance, member_form.cleaned_data["user"], member_form.cleaned_data["role"]
             if user.pk == project.pi_id:

@@ -238,3 +238,44 @@ def test_project_admin_refuses_a_second_pi_in_the_members_and_changes_nothing(ad
     project.refresh_from_db()
     assert project.title != "Renamed"
     assert Membership.objects.get(pk=member_row.pk).role == "member"
+
+
+def test_project_admin_removes_a_member_through_the_service_and_refuses_the_pi(admin_client, project, researcher):
+    """Staff who may delete memberships (here a superuser) end them through the service."""
+    from scheduling.models import Membership
+
+    pi_row = Membership.objects.get(project=project, user=project.pi)
+    member_row = Membership.objects.get(project=project, user=researcher)
+
+    def form(delete_row):
+        data = {
+            "code": project.code,
+            "title": project.title,
+            "institution": project.institution_id,
+            "pi": project.pi_id,
+            "description": "",
+            "active": "on",
+            "memberships-TOTAL_FORMS": "2",
+            "memberships-INITIAL_FORMS": "2",
+            "allocations-TOTAL_FORMS": "1",
+            "allocations-INITIAL_FORMS": "1",
+            "allocations-0-id": project.allocations.get().pk,
+            "allocations-0-project": project.pk,
+        }
+        for index, row in enumerate([pi_row, member_row]):
+            data |= {
+                f"memberships-{index}-id": row.pk,
+                f"memberships-{index}-project": project.pk,
+                f"memberships-{index}-user": row.user_id,
+                f"memberships-{index}-role": row.role,
+            }
+            if row == delete_row:
+                data[f"memberships-{index}-DELETE"] = "on"
+        return data
+
+    url = f"/admin/scheduling/project/{project.pk}/change/"
+    response = admin_client.post(url, form(pi_row), follow=True)
+    assert "cannot be removed" in response.content.decode()
+    assert Membership.objects.filter(pk=pi_row.pk).exists()
+    admin_client.post(url, form(member_row), follow=True)
+    assert not Membership.objects.filter(pk=member_row.pk).exists()
