@@ -12,5 +12,6 @@ ERROR_CODES = {
     "no_active_booking": 409,
     "invalid_circuit": 400,
     "job_not_finished": 409,
+    "slot_free": 409,
 }
 error_codes_declare(ERROR_CODES)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from procurement.money import Money
 from scheduling.models import Booking
 from scheduling.selectors import allocation_list_with_usage
-from scheduling.services import booking_create
+from scheduling.services import booking_create, waitlist_join
 
 # A Monday, 00:00 UTC (09:00 in Seoul); every scheduling test that uses the `now` fixture runs at this instant.
 NOW = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
@@ -88,3 +88,8 @@ PHONE = {"width": 390, "height": 844}
 def csp_violations(messages: list[str]) -> list[str]:
     """The console messages that tell of a Content-Security-Policy violation (the event, or Chromium's own)."""
     return [m for m in messages if m.startswith("CSP violation:") or "Content Security Policy" in m]
+
+
+def wait_for_slot(backend, project, user, start, end, **kwargs):
+    """A waitlist entry made by the service (every rule of joining applies)."""
+    return waitlist_join(backend=backend, project=project, user=user, starts_at=start, ends_at=end, **kwargs)

@@ -12,6 +12,9 @@ from scheduling.services.bookings import (
     booking_reminders_send,
     booking_series_create,
     booking_sweep,
+    waitlist_expire,
+    waitlist_join,
+    waitlist_leave,
 )
 from scheduling.services.calibrations import (
     calibration_create,
@@ -73,4 +76,7 @@ __all__ = [
     "outage_update",
     "project_create",
     "project_update",
+    "waitlist_expire",
+    "waitlist_join",
+    "waitlist_leave",
 ]

@@ -16,6 +16,7 @@ from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelRea
 from scheduling.models import Backend, Booking, MaintenanceWindow, Outage
 from scheduling.selectors.bookings import booking_list_overlapping
 from scheduling.selectors.common import hours_between
+from scheduling.services.bookings.waitlist import waitlist_fill_cancelled
 from scheduling.services.notifications import booking_notify_on_commit
 
 ZERO = Decimal("0")
@@ -93,6 +94,7 @@ def maintenance_window_save(
         )
         for pk in cancelled:
             booking_notify_on_commit(pk, "cancelled_maintenance")
+        waitlist_fill_cancelled(booking_ids=cancelled, now=now)
     return MaintenanceResult(window=window, cancelled_bookings=cancelled)
 
 

@@ -15,6 +15,7 @@ from scheduling.choices import BookingStatus, CancelReason
 from scheduling.models import Booking
 from scheduling.services.bookings.cancel import _lock_booking
 from scheduling.services.bookings.create import ZERO
+from scheduling.services.bookings.waitlist import waitlist_fill
 from scheduling.services.notifications import booking_notify_on_commit
 
 
@@ -72,4 +73,5 @@ def booking_reject(*, booking: Booking, by: User, now: datetime.datetime | None 
         ]
     )
     booking_notify_on_commit(booking.pk, "rejected")
+    waitlist_fill(backend_id=booking.backend_id, starts_at=booking.starts_at, ends_at=booking.ends_at, now=now)
     return booking

@@ -18,6 +18,7 @@ from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelRea
 from scheduling.models import Booking, BookingPolicy, Membership
 from scheduling.selectors.common import hours_str
 from scheduling.services.bookings.create import ZERO
+from scheduling.services.bookings.waitlist import waitlist_fill
 
 
 @dataclass(frozen=True)
@@ -101,4 +102,5 @@ def booking_cancel(
     booking.save(
         update_fields=["status", "cancelled_at", "cancel_reason", "late_cancellation", "charged_hours", "updated_at"]
     )
+    waitlist_fill(backend_id=booking.backend_id, starts_at=booking.starts_at, ends_at=booking.ends_at, now=now)
     return booking
