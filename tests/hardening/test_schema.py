@@ -45,6 +45,8 @@ API_PATHS = [
     "/api/v1/bookings/{}/approve/",
     "/api/v1/bookings/{}/reject/",
     "/api/v1/bookings/series/",
+    "/api/v1/waitlist/",
+    "/api/v1/waitlist/{}/",
     "/api/v1/jobs/",
     "/api/v1/jobs/{}/result/",
     "/api/v1/jobs/{}/cancel/",
@@ -88,6 +90,7 @@ API_ERROR_CODES = {
     "no_active_booking": 409,
     "invalid_circuit": 400,
     "job_not_finished": 409,
+    "slot_free": 409,
     "invalid_transition": 409,
     "payment_exceeds_contract": 409,
     "amendment_required": 409,
@@ -100,10 +103,8 @@ API_ERROR_CODES = {
 PLANNED_PATHS = {
     "/api/v1/projects/{}/members/": "issue 18",
     "/api/v1/projects/{}/members/{}/": "issue 18",
-    "/api/v1/waitlist/": "issue 18",
-    "/api/v1/waitlist/{}/": "issue 18",
 }
-PLANNED_ERROR_CODES = {"queue_full": 409, "exceeds_booking": 409, "not_pi": 403, "slot_free": 409}
+PLANNED_ERROR_CODES = {"queue_full": 409, "exceeds_booking": 409, "not_pi": 403}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
