@@ -17,4 +17,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
     path("usage/", views.UsageView.as_view(), name="usage"),
+    path("waitlist/", views.WaitlistView.as_view(), name="waitlist"),
+    path("waitlist/join/", views.WaitlistJoinView.as_view(), name="waitlist-join"),
+    path("waitlist/<int:pk>/leave/", views.WaitlistLeaveView.as_view(), name="waitlist-leave"),
 ]

@@ -350,3 +350,15 @@ def test_cancel_costs_one_query_for_the_waitlist_when_nobody_waits(backend, proj
     assert len(waitlist) == 1
     assert len(queries) == CANCEL_QUERIES, [q["sql"] for q in queries.captured_queries]
     assert (cancelled.status, cancelled.cancel_reason) == (BookingStatus.CANCELLED, CancelReason.USER)
+
+
+def test_the_waitlist_email_is_in_the_owners_language(
+    backend, project, researcher, taken, rival, mailoutbox, django_capture_on_commit_callbacks
+):
+    researcher.language = "ko"
+    researcher.save()
+    wait_for_slot(backend, project, researcher, at(25), at(26))
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=taken, by=rival["user"])
+    assert "기다리던" in mailoutbox[0].subject
+    assert "프로젝트 할당 시간에서 차감됩니다" in mailoutbox[0].body

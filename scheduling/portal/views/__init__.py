@@ -4,6 +4,7 @@ from scheduling.portal.views.base import PortalView, calibration_summary
 from scheduling.portal.views.bookings import BookingCancelView, BookingCreateView, BookingListView
 from scheduling.portal.views.dashboard import CalendarView, DashboardView, UsageView
 from scheduling.portal.views.jobs import JobCancelView, JobCreateView, JobDetailView, JobListView
+from scheduling.portal.views.waitlist import WaitlistJoinView, WaitlistLeaveView, WaitlistView
 
 __all__ = [
     "BookingCancelView",
@@ -17,5 +18,8 @@ __all__ = [
     "JobListView",
     "PortalView",
     "UsageView",
+    "WaitlistJoinView",
+    "WaitlistLeaveView",
+    "WaitlistView",
     "calibration_summary",
 ]
