@@ -7,25 +7,27 @@ from django.apps import apps as django_apps
 from django_celery_beat.models import PeriodicTask
 
 from scheduling import demo
-from scheduling.choices import BookingStatus
+from scheduling.choices import BookingStatus, WaitlistStatus
 from scheduling.models import Backend, Booking, Project
 from scheduling.selectors import allocation_list_with_usage, calibration_latest
-from scheduling.tasks import booking_reminders_task, booking_sweep_task
+from scheduling.tasks import booking_reminders_task, booking_sweep_task, waitlist_expire_task
+from tests.factories import WaitlistEntryFactory
 from tests.support import at, book
 
 
 def test_beat_schedules_are_created_by_migration(db):
     # Transactional tests flush the tables, so run the data migration's function again (it is idempotent).
-    for name in ("0003_periodic_tasks", "0004_job_sweepers"):
+    for name in ("0003_periodic_tasks", "0004_job_sweepers", "0005_waitlist"):
         migration = importlib.import_module(f"scheduling.migrations.{name}")
         migration.create_tasks(django_apps, None)
         migration.create_tasks(django_apps, None)
-    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 4
+    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 5
     tasks = dict(PeriodicTask.objects.values_list("task", "enabled"))
     assert tasks["scheduling.tasks.booking_sweep_task"] is True
     assert tasks["scheduling.tasks.booking_reminders_task"] is True
     assert tasks["scheduling.tasks.job_cancel_expired_task"] is True
     assert tasks["scheduling.tasks.job_publish_stale_task"] is True
+    assert tasks["scheduling.tasks.waitlist_expire_task"] is True
 
 
 @pytest.mark.usefixtures("now")
@@ -34,6 +36,14 @@ def test_sweep_task_runs_the_sweeper(backend, project, researcher, facility_mana
     assert booking_sweep_task.delay().get() == {"completed": 0, "no_show": 1, "expired": 0}
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.NO_SHOW
     assert booking_reminders_task.delay().get() == 0
+
+
+@pytest.mark.usefixtures("now")
+def test_waitlist_expire_task_runs_the_sweep(backend, project, researcher):
+    entry = WaitlistEntryFactory(backend=backend, project=project, user=researcher, starts_at=at(-1), ends_at=at(0))
+    assert waitlist_expire_task.delay().get() == 1
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.EXPIRED
 
 
 def test_demo_seed_is_idempotent(db):
