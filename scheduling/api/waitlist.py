@@ -7,12 +7,13 @@ from typing import Any
 
 from django.db.models import Model
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.identity import authenticated_user
 from core.api import AwareDateTimeField
+from core.permissions import AuthenticatedReadWrite
 from core.viewsets import ServiceViewSet
 from scheduling.api.common import UtcDateTimeField
 from scheduling.models import Backend, Project, WaitlistEntry
@@ -49,7 +50,7 @@ class WaitlistViewSet(ServiceViewSet):
 
     # Every signed-in user may wait for a slot of their projects (the service checks membership) and sees their
     # own entries; staff with the view permission see all (the selector decides).
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [AuthenticatedReadWrite]
     http_method_names = ["get", "post", "delete", "head", "options"]
     serializer_class = WaitlistOutputSerializer
     filterset_fields = ["backend", "project", "status"]
