@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
-from scheduling.api import backends, bookings, downtime, jobs, projects
+from scheduling.api import backends, bookings, downtime, jobs, projects, waitlist
 
 router = SimpleRouter()
 router.register("backends", backends.BackendViewSet, basename="backend")
@@ -14,5 +14,6 @@ router.register("projects", projects.ProjectViewSet, basename="project")
 router.register("allocations", projects.AllocationViewSet, basename="allocation")
 router.register("bookings", bookings.BookingViewSet, basename="booking")
 router.register("jobs", jobs.JobViewSet, basename="job")
+router.register("waitlist", waitlist.WaitlistViewSet, basename="waitlist")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -50,6 +50,13 @@ class CancelReason(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    BOOKED = "booked", _("Booked")
+    EXPIRED = "expired", _("Expired")
+    LEFT = "left", _("Left")
+
+
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

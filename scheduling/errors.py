@@ -15,5 +15,6 @@ ERROR_CODES = {
     "not_pi": 403,
     "queue_full": 409,
     "exceeds_booking": 409,
+    "slot_free": 409,
 }
 error_codes_declare(ERROR_CODES)

@@ -6,14 +6,15 @@ from typing import Any
 
 from celery import shared_task
 
-from scheduling.services.bookings import booking_reminders_send, booking_sweep
+from scheduling.services.bookings import booking_reminders_send, booking_sweep, waitlist_expire
 from scheduling.services.jobs import job_cancel_expired, job_execute, job_publish_stale, job_recover_stranded
 from scheduling.services.notifications import booking_notify
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def booking_notify_task(booking_id: int, kind: str) -> None:
-    """E-mail the booking's user about it (confirmed, pending, approved, rejected, cancelled, reminder)."""
+    """E-mail the booking's user about it (confirmed, pending, approved, rejected, cancelled, reminder, booked
+    from the waitlist)."""
     booking_notify(booking_id=booking_id, kind=kind)
 
 
@@ -27,6 +28,12 @@ def booking_sweep_task() -> dict[str, int]:
 def booking_reminders_task() -> int:
     """Beat: e-mail the 24-hour reminders (each booking once)."""
     return booking_reminders_send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def waitlist_expire_task() -> int:
+    """Beat: waitlist entries whose start has passed become expired."""
+    return waitlist_expire()
 
 
 @shared_task(name="scheduling.tasks.job_execute_task", bind=True, acks_late=True, reject_on_worker_lost=True)

@@ -28,7 +28,7 @@ from procurement.models import ExchangeRate
 from reports.choices import ReportKind
 from reports.models import Report
 from scheduling.calibration import calibration_payload
-from scheduling.choices import BookingStatus, JobStatus, MembershipRole, OutageSeverity
+from scheduling.choices import BookingStatus, JobStatus, MembershipRole, OutageSeverity, WaitlistStatus
 from scheduling.models import (
     Allocation,
     Backend,
@@ -40,6 +40,7 @@ from scheduling.models import (
     Membership,
     Outage,
     Project,
+    WaitlistEntry,
 )
 from scheduling.portal.forms import BELL_CIRCUIT
 from scheduling.services.backends import backend_create
@@ -88,6 +89,7 @@ __all__ = [
     "StaffFactory",
     "UserFactory",
     "VendorFactory",
+    "WaitlistEntryFactory",
     "WorkOrderFactory",
     "ghz",
     "make_backend",
@@ -427,3 +429,18 @@ class JobCircuitFactory(factory.django.DjangoModelFactory[JobCircuit]):
     index = factory.Sequence(lambda n: n + 1)
     name = ""
     qasm = BELL_CIRCUIT
+
+
+class WaitlistEntryFactory(factory.django.DjangoModelFactory[WaitlistEntry]):
+    """A waiting entry for a one-hour slot two days ahead, written directly (no rules checked)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    backend = factory.SubFactory(BackendFactory)
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=2))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + dt.timedelta(hours=1))
+    status = WaitlistStatus.WAITING
+    closed_at = factory.LazyAttribute(lambda e: None if e.status == WaitlistStatus.WAITING else timezone.now())

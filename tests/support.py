@@ -18,7 +18,7 @@ from django.utils import timezone
 from procurement.money import Money
 from scheduling.models import Booking
 from scheduling.selectors import allocation_list_with_usage
-from scheduling.services import booking_create
+from scheduling.services import booking_create, waitlist_join
 
 # A Monday, 00:00 UTC (09:00 in Seoul); every scheduling test that uses the `now` fixture runs at this instant.
 NOW = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
@@ -98,3 +98,8 @@ def slow_circuit(layers: int = 100) -> str:
         'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[5];\ncreg m[1];\ncreg c[5];\nh q[0];\nmeasure q[0] -> m[0];\n'
         f"{layer * layers}measure q -> c;\n"
     )
+
+
+def wait_for_slot(backend, project, user, start, end, **kwargs):
+    """A waitlist entry made by the service (every rule of joining applies)."""
+    return waitlist_join(backend=backend, project=project, user=user, starts_at=start, ends_at=end, **kwargs)

@@ -1,4 +1,4 @@
-"""Backends, downtime, calibrations, projects, allocations, bookings and jobs."""
+"""Backends, downtime, calibrations, projects, allocations, bookings, jobs and the waitlist."""
 
 from scheduling.models.backends import (
     MAX_SHOTS,
@@ -16,6 +16,7 @@ from scheduling.models.backends import (
 )
 from scheduling.models.bookings import MAX_BATCH_CIRCUITS, MAX_BATCH_SHOTS, Booking, Job, JobCircuit
 from scheduling.models.projects import Allocation, Membership, Project
+from scheduling.models.waitlist import WaitlistEntry
 
 __all__ = [
     "MAX_BATCH_CIRCUITS",
@@ -35,6 +36,7 @@ __all__ = [
     "Membership",
     "Outage",
     "Project",
+    "WaitlistEntry",
     "default_couplers",
     "default_native_gates",
     "default_qubits",

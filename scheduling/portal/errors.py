@@ -62,6 +62,8 @@ def domain_error_message(exc: DomainError) -> tuple[str | None, str]:
         ) % {"requested": extra.get("requested_hours"), "remaining": extra.get("remaining_hours")}
     if exc.code == "policy_violation":
         return POLICY_RULE_FIELDS.get(str(extra.get("rule")), "start"), exc.detail
+    if exc.code == "slot_free":
+        return "start", _("Nothing holds this time now: book it instead.")
     if exc.code == "not_member":
         return "project", _("You are not a member of this project.")
     if exc.code == "invalid_circuit":

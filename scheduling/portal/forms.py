@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from scheduling.models import MAX_SHOTS, Backend, Booking, BookingPolicy, Project
+from scheduling.services.bookings.series import MAX_SERIES_OCCURRENCES
 
 BELL_CIRCUIT = """OPENQASM 2.0;
 include "qelib1.inc";
@@ -86,6 +87,25 @@ class BookingForm(AccessibleFormMixin, forms.Form):
         help_text=_("What you plan to run; shown only to your project and the facility staff."),
     )
 
+    repeat = forms.ChoiceField(
+        label=_("Repeat"),
+        required=False,
+        choices=[("", _("Does not repeat")), ("daily", _("Every day")), ("weekly", _("Every week"))],
+    )
+    count = forms.IntegerField(
+        label=_("Number of bookings"),
+        required=False,
+        min_value=1,
+        max_value=MAX_SERIES_OCCURRENCES,
+        help_text=_("The first one included."),
+    )
+    until = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The last day of the series."),
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -105,6 +125,29 @@ class BookingForm(AccessibleFormMixin, forms.Form):
         project_field.queryset = projects
         duration_field.choices = duration_choices(policy)
         self.mark_fields(())
+
+    def clean(self) -> dict[str, Any]:
+        """A series needs a count or an end date on or after its first day; without `repeat` both are ignored."""
+        data = super().clean() or {}
+        if not data.get("repeat"):
+            data["count"] = data["until"] = None
+            return data
+        if data.get("count") is None and data.get("until") is None and "count" not in self.errors:
+            self.add_error("count", _("Give the number of bookings or the last day."))
+        start, until = data.get("start"), data.get("until")
+        if start is not None and until is not None and until < timezone.localtime(start).date():
+            self.add_error("until", _("The series ends before its first booking."))
+        return data
+
+    @property
+    def is_series(self) -> bool:
+        return bool(getattr(self, "cleaned_data", {}).get("repeat"))
+
+    @property
+    def repeat_label(self) -> str:
+        """The chosen repeat in words (`Every week`)."""
+        labels = {"daily": _("Every day"), "weekly": _("Every week")}
+        return str(labels.get(getattr(self, "cleaned_data", {}).get("repeat", ""), ""))
 
     def full_clean(self) -> None:
         super().full_clean()

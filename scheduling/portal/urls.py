@@ -27,4 +27,7 @@ urlpatterns = [
         name="project-member-remove",
     ),
     path("projects/<int:pk>/members/<int:user_id>/pi/", views.ProjectPiHandoverView.as_view(), name="project-pi"),
+    path("waitlist/", views.WaitlistView.as_view(), name="waitlist"),
+    path("waitlist/join/", views.WaitlistJoinView.as_view(), name="waitlist-join"),
+    path("waitlist/<int:pk>/leave/", views.WaitlistLeaveView.as_view(), name="waitlist-leave"),
 ]

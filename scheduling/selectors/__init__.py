@@ -16,6 +16,7 @@ from scheduling.selectors.projects import (
     allocation_list_with_usage,
     project_list_for_user,
 )
+from scheduling.selectors.waitlist import waitlist_get_for_user, waitlist_list_for_user, waitlist_list_mine
 
 __all__ = [
     "Availability",
@@ -34,4 +35,7 @@ __all__ = [
     "maintenance_window_list",
     "outage_list",
     "project_list_for_user",
+    "waitlist_get_for_user",
+    "waitlist_list_for_user",
+    "waitlist_list_mine",
 ]

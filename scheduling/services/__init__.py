@@ -12,6 +12,9 @@ from scheduling.services.bookings import (
     booking_reminders_send,
     booking_series_create,
     booking_sweep,
+    waitlist_expire,
+    waitlist_join,
+    waitlist_leave,
 )
 from scheduling.services.calibrations import (
     calibration_create,
@@ -79,4 +82,7 @@ __all__ = [
     "project_member_remove",
     "project_members_check",
     "project_update",
+    "waitlist_expire",
+    "waitlist_join",
+    "waitlist_leave",
 ]

@@ -17,6 +17,7 @@ from scheduling.models import Backend, Booking, MaintenanceWindow, Outage
 from scheduling.selectors.bookings import booking_list_overlapping
 from scheduling.selectors.common import hours_between
 from scheduling.services.jobs import job_cancel_for_bookings, job_fail_for_outage
+from scheduling.services.bookings.waitlist import waitlist_fill_cancelled
 from scheduling.services.notifications import booking_notify_on_commit
 
 ZERO = Decimal("0")
@@ -95,6 +96,7 @@ def maintenance_window_save(
         job_cancel_for_bookings(bookings=cancelled, code=JobErrorCode.BOOKING_CANCELLED, now=now)
         for pk in cancelled:
             booking_notify_on_commit(pk, "cancelled_maintenance")
+        waitlist_fill_cancelled(booking_ids=cancelled, now=now)
     return MaintenanceResult(window=window, cancelled_bookings=cancelled)
 
 

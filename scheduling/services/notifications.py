@@ -17,7 +17,15 @@ from scheduling.models import Booking
 logger = logging.getLogger(__name__)
 
 # kind -> template stem under templates/scheduling/emails/
-BOOKING_EMAILS = ("confirmed", "pending", "approved", "rejected", "cancelled_maintenance", "reminder")
+BOOKING_EMAILS = (
+    "confirmed",
+    "pending",
+    "approved",
+    "rejected",
+    "cancelled_maintenance",
+    "reminder",
+    "waitlist_booked",
+)
 
 
 def booking_notify(*, booking_id: int, kind: str) -> bool:

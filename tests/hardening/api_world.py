@@ -48,6 +48,7 @@ from tests.factories import (
     ReportFactory,
     StaffFactory,
     UserFactory,
+    WaitlistEntryFactory,
     WorkOrderFactory,
 )
 
@@ -120,6 +121,15 @@ def _build_scheduling(world: World) -> None:
             qasm="OPENQASM 2.0;",
             status=JobStatus.QUEUED,
             submitted_at=NOW,
+        )
+        # Each side waits for the other side's booking (its slot is taken; joining it again is refused as a
+        # duplicate, so a permitted POST of the matrix answers 400 with its empty body).
+        o[f"waitlist_{side}"] = WaitlistEntryFactory(
+            backend=backend,
+            project=project,
+            user=user,
+            starts_at=at(days=2, hours=2 - offset),
+            ends_at=at(days=2, hours=3 - offset),
         )
         o[f"report_{side}"] = ReportFactory(
             kind=ReportKind.PROJECT_USAGE,
@@ -276,6 +286,7 @@ PATH_OBJECTS: dict[str, tuple[str, ...]] = {
     "members": ("user_a", "user_b"),  # /projects/{id}/members/{user_id}/
     "allocations": ("allocation_a", "allocation_b"),
     "bookings": ("booking_a", "booking_b"),
+    "waitlist": ("waitlist_a", "waitlist_b"),
     "jobs": ("job_a", "job_b"),
     "reports": ("report_a", "report_b"),
     "processes": ("process",),

@@ -64,6 +64,7 @@ from tests.factories import (
     SiteFactory,
     StaffFactory,
     UserFactory,
+    WaitlistEntryFactory,
     WorkOrderFactory,
 )
 
@@ -210,6 +211,9 @@ def grow(*, researcher: Any, officer: Any) -> None:
             charged_hours=Decimal("1"),
         )
         JobFactory(booking=booking, calibration=calibration, status=JobStatus.QUEUED, submitted_at=now)
+        WaitlistEntryFactory(
+            backend=backend, project=project, user=researcher, starts_at=booking.starts_at, ends_at=booking.ends_at
+        )
     # procurement and reports
     _procurement_process(i, officer)
     ReportFactory(requester=researcher, params={"project": project.pk})

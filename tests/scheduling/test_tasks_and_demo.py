@@ -7,16 +7,17 @@ from django.apps import apps as django_apps
 from django_celery_beat.models import PeriodicTask
 
 from scheduling import demo
-from scheduling.choices import BookingStatus
+from scheduling.choices import BookingStatus, WaitlistStatus
 from scheduling.models import Backend, Booking, Project
 from scheduling.selectors import allocation_list_with_usage, calibration_latest
-from scheduling.tasks import booking_reminders_task, booking_sweep_task
+from scheduling.tasks import booking_reminders_task, booking_sweep_task, waitlist_expire_task
+from tests.factories import WaitlistEntryFactory
 from tests.support import at, book
 
 
 def test_beat_schedules_are_created_by_migration(db):
     # Transactional tests flush the tables, so run the data migration's function again (it is idempotent).
-    for name in ("0003_periodic_tasks", "0004_job_sweepers", "0005_job_batches"):
+    for name in ("0003_periodic_tasks", "0004_job_sweepers", "0005_job_batches", "0006_waitlist"):
         migration = importlib.import_module(f"scheduling.migrations.{name}")
         migration.create_tasks(django_apps, None)
         migration.create_tasks(django_apps, None)
@@ -29,6 +30,7 @@ def test_beat_schedules_are_created_by_migration(db):
     # Stranded runs are looked for every 30 s, so that a dead worker's job is noticed within a minute.
     stranded = PeriodicTask.objects.select_related("interval").get(task="scheduling.tasks.job_recover_stranded_task")
     assert (stranded.enabled, stranded.interval.every, stranded.interval.period) == (True, 30, "seconds")
+    assert tasks["scheduling.tasks.waitlist_expire_task"] is True
 
 
 @pytest.mark.usefixtures("now")
@@ -37,6 +39,14 @@ def test_sweep_task_runs_the_sweeper(backend, project, researcher, facility_mana
     assert booking_sweep_task.delay().get() == {"completed": 0, "no_show": 1, "expired": 0}
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.NO_SHOW
     assert booking_reminders_task.delay().get() == 0
+
+
+@pytest.mark.usefixtures("now")
+def test_waitlist_expire_task_runs_the_sweep(backend, project, researcher):
+    entry = WaitlistEntryFactory(backend=backend, project=project, user=researcher, starts_at=at(-1), ends_at=at(0))
+    assert waitlist_expire_task.delay().get() == 1
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.EXPIRED
 
 
 def test_demo_seed_is_idempotent(db):

@@ -11,6 +11,7 @@ from scheduling.portal.views.projects import (
     ProjectMemberRemoveView,
     ProjectPiHandoverView,
 )
+from scheduling.portal.views.waitlist import WaitlistJoinView, WaitlistLeaveView, WaitlistView
 
 __all__ = [
     "BookingCancelView",
@@ -30,5 +31,8 @@ __all__ = [
     "ProjectMemberRemoveView",
     "ProjectPiHandoverView",
     "UsageView",
+    "WaitlistJoinView",
+    "WaitlistLeaveView",
+    "WaitlistView",
     "calibration_summary",
 ]

@@ -13,18 +13,24 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus
 from scheduling.models import Backend, Booking
 from scheduling.portal.errors import apply_error
 from scheduling.portal.forms import BookingForm
-from scheduling.portal.previews import booking_preview
+from scheduling.portal.previews import booking_preview, booking_series_preview
 from scheduling.portal.views.base import PAGE_SIZE, PortalView, _pick_backend
 from scheduling.selectors.backends import backend_list
 from scheduling.selectors.bookings import booking_get_for_user, booking_list_for_user
 from scheduling.selectors.projects import project_list_for_user
-from scheduling.services.bookings import booking_cancel, booking_cancel_preview, booking_create
+from scheduling.services.bookings import (
+    booking_cancel,
+    booking_cancel_preview,
+    booking_create,
+    booking_series_create,
+)
 
 
 class BookingListView(PortalView):
@@ -81,15 +87,9 @@ class BookingCreateView(PortalView):
             return self.render("portal/booking_form.html", {"form": form, "backend": backend})
         if not form.is_valid():
             return self.render("portal/booking_form.html", {"form": form, "backend": backend}, status=400)
-        data = form.cleaned_data
-        args = {
-            "user": self.user,
-            "backend": data["backend"],
-            "project": data["project"],
-            "starts_at": data["start"],
-            "ends_at": data["start"] + datetime.timedelta(minutes=data["duration"]),
-            "purpose": data["purpose"],
-        }
+        args = booking_args(form, self.user)
+        if form.is_series:
+            return self._series(form, backend, args, confirm=step == "confirm")
         try:
             if step != "confirm":
                 preview = booking_preview(**args)
@@ -97,12 +97,53 @@ class BookingCreateView(PortalView):
             booking = booking_create(**args)
         except (DomainError, ValidationError) as exc:
             apply_error(form, exc)
-            return self.render("portal/booking_form.html", {"form": form, "backend": backend}, status=400)
+            # A slot another booking holds can be waited for: the page offers the waitlist.
+            can_wait = isinstance(exc, DomainError) and exc.code == "booking_conflict"
+            context = {"form": form, "backend": backend, "can_wait": can_wait}
+            return self.render("portal/booking_form.html", context, status=400)
         if booking.status == BookingStatus.PENDING:
             messages.success(request, _("Booking requested: it waits for the facility's approval."))
         else:
             messages.success(request, _("Booked. You can now submit circuits to run in this booking."))
         return HttpResponseRedirect(reverse("portal:booking-list"))
+
+    def _series(
+        self, form: BookingForm, backend: Backend | None, args: dict[str, Any], *, confirm: bool
+    ) -> HttpResponse:
+        """A recurring series: the check step lists each occurrence (booked or skipped, and why); confirming
+        books what fits through the series service."""
+        data = form.cleaned_data
+        repeat = {"freq": data["repeat"], "count": data["count"], "until": data["until"]}
+        try:
+            if not confirm:
+                series = booking_series_preview(**args, **repeat)
+                return self.render("portal/booking_form.html", {"form": form, "backend": backend, "series": series})
+            result = booking_series_create(**args, **repeat)
+        except (DomainError, ValidationError) as exc:
+            apply_error(form, exc)
+            return self.render("portal/booking_form.html", {"form": form, "backend": backend}, status=400)
+        text = ngettext(
+            "%(n)d booking of the series made.", "%(n)d bookings of the series made.", len(result.created)
+        ) % {"n": len(result.created)}
+        if result.skipped:
+            text += " " + ngettext("%(n)d occurrence skipped.", "%(n)d occurrences skipped.", len(result.skipped)) % {
+                "n": len(result.skipped)
+            }
+        (messages.warning if result.skipped else messages.success)(self.request, text)
+        return HttpResponseRedirect(reverse("portal:booking-list"))
+
+
+def booking_args(form: BookingForm, user: Any) -> dict[str, Any]:
+    """The booking service's arguments from a valid booking form: the user books for themselves."""
+    data = form.cleaned_data
+    return {
+        "user": user,
+        "backend": data["backend"],
+        "project": data["project"],
+        "starts_at": data["start"],
+        "ends_at": data["start"] + datetime.timedelta(minutes=data["duration"]),
+        "purpose": data["purpose"],
+    }
 
 
 class BookingCancelView(PortalView):

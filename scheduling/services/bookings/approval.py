@@ -16,6 +16,7 @@ from scheduling.models import Booking
 from scheduling.services.bookings.cancel import _lock_booking
 from scheduling.services.bookings.create import ZERO
 from scheduling.services.jobs import job_cancel_for_bookings
+from scheduling.services.bookings.waitlist import waitlist_fill
 from scheduling.services.notifications import booking_notify_on_commit
 
 
@@ -74,4 +75,5 @@ def booking_reject(*, booking: Booking, by: User, now: datetime.datetime | None 
     )
     job_cancel_for_bookings(bookings=[booking.pk], code=JobErrorCode.BOOKING_CANCELLED, now=now)
     booking_notify_on_commit(booking.pk, "rejected")
+    waitlist_fill(backend_id=booking.backend_id, starts_at=booking.starts_at, ends_at=booking.ends_at, now=now)
     return booking

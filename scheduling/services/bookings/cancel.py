@@ -19,6 +19,7 @@ from scheduling.models import Booking, BookingPolicy, Membership
 from scheduling.selectors.common import hours_str
 from scheduling.services.bookings.create import ZERO
 from scheduling.services.jobs import job_cancel_for_bookings
+from scheduling.services.bookings.waitlist import waitlist_fill
 
 
 @dataclass(frozen=True)
@@ -104,4 +105,5 @@ def booking_cancel(
         update_fields=["status", "cancelled_at", "cancel_reason", "late_cancellation", "charged_hours", "updated_at"]
     )
     job_cancel_for_bookings(bookings=[booking.pk], code=JobErrorCode.BOOKING_CANCELLED, now=now)
+    waitlist_fill(backend_id=booking.backend_id, starts_at=booking.starts_at, ends_at=booking.ends_at, now=now)
     return booking
