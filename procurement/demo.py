@@ -1,6 +1,8 @@
 """Demo data of the procurement app: the IQM Spark's procurement as a completed process, built by the services.
 
-Every amount, rate, number and date not given by the story is illustrative and labelled so in the records.
+Every step is recorded as it was published in 2024-2025 (`published_at`), so its OCDS release carries that date
+and the releases are dated in the order the story happened. Every amount, rate, number and date not given by the
+story is illustrative and labelled so in the records.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ RATES = [
 
 def _utc(year: int, month: int, day: int, hour: int = 0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
+
+
+def _day(day: dt.date) -> dt.datetime:
+    """A step published on `day`: 10:00 in Seoul."""
+    return _utc(day.year, day.month, day.day, 1)
 
 
 def _org(name: str) -> Organization:
@@ -94,6 +101,7 @@ def _seed_plan(*, cbnu: Organization, pps: Organization) -> ContractingProcess:
         funding_source="Government research equipment grant (illustrative)",
         project_name="ChungBuk Quantum Research Center quantum computing infrastructure",
         notes=ILLUSTRATIVE,
+        published_at=_utc(2024, 2, 15, 1),  # the procurement plan
     )
 
 
@@ -120,14 +128,19 @@ def _seed_tender(process: ContractingProcess, *, iqm: Organization) -> None:
                 "unit": "system",
             }
         ],
+        published_at=_utc(2024, 3, 11, 1),  # the pre-specification
     )
-    services.process_transition(process=process, to=ProcessStatus.TENDER, user=None, note=ILLUSTRATIVE)
+    services.process_transition(
+        process=process, to=ProcessStatus.TENDER, user=None, note=ILLUSTRATIVE, published_at=_utc(2024, 4, 1, 0)
+    )
     services.amendment_create(
         user=None,
         tender=tender,
         rationale="Bidders asked for more time to prepare the site requirements (illustrative).",
         description="Tender period extended by one week.",
         new_period_end=dt.date(2024, 5, 17),
+        date=_utc(2024, 4, 25, 1),
+        published_at=_utc(2024, 4, 25, 1),
     )
     services.bid_create(
         tender=tender,
@@ -136,8 +149,11 @@ def _seed_tender(process: ContractingProcess, *, iqm: Organization) -> None:
         value=Money(Decimal("2850000.00"), "EUR"),
         submitted_at=_utc(2024, 5, 15, 2),
         rank=1,
+        published_at=_utc(2024, 5, 17, 9),  # the bid opening, after the tender period
     )
-    services.process_transition(process=process, to=ProcessStatus.EVALUATION, user=None)
+    services.process_transition(
+        process=process, to=ProcessStatus.EVALUATION, user=None, published_at=_utc(2024, 5, 17, 9)
+    )
 
 
 def _seed_award_and_contract(
@@ -151,8 +167,9 @@ def _seed_award_and_contract(
         suppliers=[iqm],
         value=Money(Decimal("2850000.00"), "EUR"),
         date=_utc(2024, 6, 14, 6),
+        published_at=_utc(2024, 6, 14, 6),
     )
-    services.process_transition(process=process, to=ProcessStatus.AWARDED, user=None)
+    services.process_transition(process=process, to=ProcessStatus.AWARDED, user=None, published_at=_utc(2024, 6, 14, 7))
     contract = services.contract_create(
         award=award,
         user=None,
@@ -161,9 +178,18 @@ def _seed_award_and_contract(
         value=Money(Decimal("2850000.00"), "EUR"),
         period_start=dt.date(2024, 7, 1),
         period_end=dt.date(2025, 11, 30),
+        published_at=_utc(2024, 6, 21, 1),
     )
     milestones = {
-        code: services.milestone_create(contract=contract, user=None, code=code, title=title, type=kind, due_date=due)
+        code: services.milestone_create(
+            contract=contract,
+            user=None,
+            code=code,
+            title=title,
+            type=kind,
+            due_date=due,
+            published_at=_utc(2024, 6, 21, 1),
+        )
         for code, title, kind, due in [
             ("delivered", "Delivered to the research centre", MilestoneType.DELIVERY, dt.date(2024, 9, 30)),
             ("installed", "Installed and cooled down", MilestoneType.DELIVERY, dt.date(2024, 10, 31)),
@@ -182,29 +208,37 @@ def _seed_implementation(
     cbnu: Organization,
     iqm: Organization,
 ) -> None:
-    """Signing, a value amendment, milestones met and the three payments, up to completion."""
-    services.contract_sign(contract=contract, user=None, signed_on=dt.date(2024, 6, 28))
-    services.process_transition(process=process, to=ProcessStatus.CONTRACTED, user=None)
-    services.process_transition(process=process, to=ProcessStatus.IMPLEMENTATION, user=None)
+    """Signing, a value amendment, milestones met and the three payments, up to completion, in the story's order."""
+    services.contract_sign(
+        contract=contract, user=None, signed_on=dt.date(2024, 6, 28), published_at=_utc(2024, 6, 28, 5)
+    )
+    services.process_transition(
+        process=process, to=ProcessStatus.CONTRACTED, user=None, published_at=_utc(2024, 6, 28, 5)
+    )
+    services.process_transition(
+        process=process, to=ProcessStatus.IMPLEMENTATION, user=None, published_at=_utc(2024, 7, 1, 0)
+    )
     services.amendment_create(
         user=None,
         contract=contract,
         rationale="Additional on-site training for researchers (illustrative).",
         description="Contract value increased for two additional training days.",
         value_change=Money(Decimal("50000.00"), "EUR"),
+        date=_utc(2024, 8, 20, 1),
+        published_at=_utc(2024, 8, 20, 1),
     )
-    for code, met in [
-        ("delivered", dt.date(2024, 9, 16)),
-        ("installed", dt.date(2024, 10, 25)),
-        ("site_acceptance", dt.date(2024, 11, 25)),
-        ("warranty_end", dt.date(2025, 11, 30)),
-    ]:
-        services.milestone_update(milestone=milestones[code], user=None, date_met=met)
-    for date, amount, milestone in [
-        (dt.date(2024, 9, 20), "870000.00", "delivered"),
-        (dt.date(2024, 11, 28), "1740000.00", "site_acceptance"),
-        (dt.date(2025, 12, 3), "290000.00", "warranty_end"),
-    ]:
+    # (milestone met on, payment on and its amount), oldest first: each step is released when it was published.
+    steps: list[tuple[str, dt.date, tuple[dt.date, str] | None]] = [
+        ("delivered", dt.date(2024, 9, 16), (dt.date(2024, 9, 20), "870000.00")),
+        ("installed", dt.date(2024, 10, 25), None),
+        ("site_acceptance", dt.date(2024, 11, 25), (dt.date(2024, 11, 28), "1740000.00")),
+        ("warranty_end", dt.date(2025, 11, 30), (dt.date(2025, 12, 3), "290000.00")),
+    ]
+    for code, met, payment in steps:
+        services.milestone_update(milestone=milestones[code], user=None, date_met=met, published_at=_day(met))
+        if payment is None:
+            continue
+        date, amount = payment
         services.payment_create(
             contract=contract,
             user=None,
@@ -213,7 +247,10 @@ def _seed_implementation(
             payer=cbnu,
             payee=iqm,
             method=PaymentMethod.LETTER_OF_CREDIT,
-            milestone=milestones[milestone],
+            milestone=milestones[code],
             notes=ILLUSTRATIVE,
+            published_at=_day(date),
         )
-    services.process_transition(process=process, to=ProcessStatus.COMPLETED, user=None)
+    services.process_transition(
+        process=process, to=ProcessStatus.COMPLETED, user=None, published_at=_utc(2025, 12, 5, 1)
+    )
