@@ -11,8 +11,11 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from accounts.models import User
+from accounts.roles import PROCUREMENT_OFFICERS
 from facility.models import Organization
 from procurement import services
 from procurement.choices import (
@@ -29,6 +32,9 @@ from procurement.money import Money
 TITLE = "IQM Spark 5-qubit superconducting quantum computer for the ChungBuk Quantum Research Center"
 ILLUSTRATIVE = "Illustrative demo record: amounts, rates, numbers and dates are not the real ones."
 RATE_SOURCE = "Illustrative demo rate (not a published rate)"
+# The demo's procurement officer: staff with only the procurement permissions (README, quick start).
+OFFICER_USERNAME = "sora.kang"
+OFFICER_PASSWORD = "procurement"  # noqa: S105  (the embedded demo only)
 
 # (date, EUR rate to KRW), illustrative
 RATES = [
@@ -53,14 +59,12 @@ def _org(name: str) -> Organization:
 
 @transaction.atomic
 def seed(log: Callable[[str], object]) -> None:
-    """The Spark's procurement, from budget to final payment (idempotent: skipped when it exists)."""
+    """The procurement officer and the Spark's procurement, from budget to final payment (idempotent: what exists
+    is skipped)."""
     for date, rate in RATES:
         ExchangeRate.objects.get_or_create(
             date=date, currency="EUR", defaults={"rate_to_krw": rate, "source": RATE_SOURCE}
         )
-    if ContractingProcess.objects.filter(title=TITLE).exists():
-        log("The Spark's procurement is already in place.")
-        return
     try:
         cbnu = _org("Chungbuk National University")
         pps = _org("Public Procurement Service")
@@ -68,11 +72,34 @@ def seed(log: Callable[[str], object]) -> None:
     except Organization.DoesNotExist:
         log("Skipped procurement demo: the facility organisations are missing (seed facility first).")
         return
+    _seed_officer(cbnu, log)
+    if ContractingProcess.objects.filter(title=TITLE).exists():
+        log("The Spark's procurement is already in place.")
+        return
     process = _seed_plan(cbnu=cbnu, pps=pps)
     _seed_tender(process, iqm=iqm)
     contract, milestones = _seed_award_and_contract(process, iqm=iqm)
     _seed_implementation(process, contract, milestones, cbnu=cbnu, iqm=iqm)
     log(f"Created the Spark's procurement {process.ocid} (completed; illustrative values).")
+
+
+def _seed_officer(institution: Organization, log: Callable[[str], object]) -> None:
+    """A procurement officer of the university who signs in to the admin with only the procurement permissions."""
+    if User.objects.filter(username=OFFICER_USERNAME).exists():
+        return
+    officer = User(
+        username=OFFICER_USERNAME,
+        email=f"{OFFICER_USERNAME}@example.org",
+        full_name="Sora Kang",
+        institution=institution,
+        time_zone="Asia/Seoul",
+        is_staff=True,
+    )
+    officer.set_password(OFFICER_PASSWORD)
+    officer.full_clean()
+    officer.save()
+    officer.groups.add(Group.objects.get(name=PROCUREMENT_OFFICERS))
+    log(f"Created the procurement officer {OFFICER_USERNAME!r} (password {OFFICER_PASSWORD!r}).")
 
 
 def _seed_plan(*, cbnu: Organization, pps: Organization) -> ContractingProcess:

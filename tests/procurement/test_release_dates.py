@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from procurement import services
+from accounts.models import User
+from procurement import demo, services
 from procurement.demo import seed as procurement_seed
 from procurement.models import ContractingProcess, Document, OcdsRelease
 from procurement.ocds import validator
@@ -200,6 +201,21 @@ def test_the_demo_story_is_dated_as_it_was_published(merger):
     package = record_package(release_list(), uri="https://example.org/records.json")
     assert validator.validate_record_package(package) == []
     _assert_merge_equals_compiled(merger, list(release_list(process=process)))
+
+
+def test_the_demo_has_a_procurement_officer_login(client):
+    _seed_demo()
+    officer = User.objects.get(username=demo.OFFICER_USERNAME)
+    assert officer.is_staff
+    assert not officer.is_superuser
+    assert officer.check_password(demo.OFFICER_PASSWORD)
+    assert officer.has_perm("procurement.add_contract")
+    assert not officer.has_perm("scheduling.add_booking")
+    client.force_login(officer)
+    process = ContractingProcess.objects.get()
+    assert client.get(f"/admin/procurement/contractingprocess/{process.pk}/change/").status_code == 200
+    procurement_seed(lambda message: None)  # idempotent
+    assert User.objects.filter(username=demo.OFFICER_USERNAME).count() == 1
 
 
 def test_ocdsmerge_compiles_what_the_project_compiles(merger, build_process):
