@@ -3,8 +3,10 @@ admin, every write through a service: a refused step shows its reason and change
 
 import datetime as dt
 import hashlib
+import json
 from decimal import Decimal
 
+import ocdsmerge  # type: ignore[import-untyped]  # the library ships no types
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -23,6 +25,8 @@ from procurement.models import (
     Payment,
     Tender,
 )
+from procurement.ocds import validator
+from procurement.ocds.builder import record_package
 
 pytestmark = pytest.mark.django_db
 
@@ -291,6 +295,12 @@ def test_the_whole_lifecycle_of_a_new_process(officer, orgs):
     dates = [r.date for r in releases]
     assert dates == sorted(dates)
     assert services.release_chain_verify(process=process)
+    package = record_package(releases, uri="https://example.org/records.json")
+    assert validator.validate_record_package(package) == []
+    schema = json.loads((validator.SCHEMA_DIR / "release-schema.json").read_text(encoding="utf-8"))
+    merged = ocdsmerge.Merger(schema=schema).create_compiled_release([r.payload for r in releases])
+    compiled = package["records"][0]["compiledRelease"]
+    assert {k: v for k, v in merged.items() if k != "id"} == {k: v for k, v in compiled.items() if k != "id"}
 
 
 def test_a_published_date_before_the_previous_release_is_refused(officer, build_process):
