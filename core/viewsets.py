@@ -38,6 +38,9 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Change the record from validated input (one service call)."""
         raise NotImplementedError
 
+    def update_check(self, request: Request, instance: Any) -> None:
+        """Refuse a change before its input is validated (e.g. a locked field: `amendment_required` comes first)."""
+
     def validated(
         self, serializer_class: type[serializers.Serializer[Any]], *, partial: bool = False
     ) -> dict[str, Any]:
@@ -58,6 +61,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
+        self.update_check(request, instance)
         data = self.validated(self.update_serializer or self.input_serializer, partial=partial)
         return self.respond(self.service_update(request, instance, data))
 

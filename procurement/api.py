@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +22,7 @@ from core.viewsets import ServiceViewSet
 from procurement import selectors, services
 from procurement import serializers as s
 from procurement.models import OcdsRelease
+from procurement.money import money_columns
 from procurement.ocds.builder import record_package, release_package
 from procurement.services.documents import ALLOWED_TYPES
 
@@ -39,6 +41,34 @@ def _schema(input_serializer: Any, output: Any, *, update: Any = None, refusals:
     if update is not None:
         views["partial_update"] = extend_schema(request=update, responses={200: output, **refused})
     return extend_schema_view(**views)
+
+
+class LockedFieldsFirst(ServiceViewSet):
+    """A change to a locked field answers `amendment_required` before its new value is validated (API.md)."""
+
+    lock_keys: dict[str, tuple[str, ...]]  # input field -> the model fields it sets
+
+    def locked_fields(self, instance: Any) -> frozenset[str]:
+        raise NotImplementedError
+
+    def columns(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Validated input as the model fields it sets."""
+        raise NotImplementedError
+
+    def update_check(self, request: Request, instance: Any) -> None:
+        locked = self.locked_fields(instance)
+        given = [key for key, fields in self.lock_keys.items() if key in request.data and set(fields) & locked]
+        if not given:
+            return
+        fields = (self.update_serializer or self.input_serializer)().fields
+        parsed: dict[str, Any] = {}
+        unreadable: list[str] = []
+        for key in given:
+            try:
+                parsed[key] = fields[key].run_validation(request.data[key])
+            except (serializers.ValidationError, DjangoValidationError):
+                unreadable.extend(self.lock_keys[key])  # a value that cannot be read is not the stored one
+        services.locked_change_refuse(instance, self.columns(parsed), locked=locked, unreadable=unreadable)
 
 
 @extend_schema_view(
@@ -68,7 +98,11 @@ class ProcessViewSet(ServiceViewSet):
     def transition(self, request: Request, pk: str) -> Response:
         data = self.validated(s.TransitionInputSerializer)
         process = services.process_transition(
-            process=self.get_object(), to=data["to"], note=data["note"], user=authenticated_user(request)
+            process=self.get_object(),
+            to=data["to"],
+            note=data["note"],
+            user=authenticated_user(request),
+            published_at=data.get("published_at"),
         )
         return self.respond(process)
 
@@ -86,12 +120,26 @@ class ProcessViewSet(ServiceViewSet):
 
 
 @_schema(s.TenderInputSerializer, s.TenderOutputSerializer, update=s.TenderInputSerializer, refusals=True)
-class TenderViewSet(ServiceViewSet):
+class TenderViewSet(LockedFieldsFirst):
     """The tender of a process: periods, estimated value, items (published by the `tender` step)."""
 
     serializer_class = s.TenderOutputSerializer
     input_serializer = s.TenderInputSerializer
     filterset_fields = ["process", "status"]
+    lock_keys = {
+        "title": ("title",),
+        "description": ("description",),
+        "tender_period": ("tender_start", "tender_end"),
+        "enquiry_period": ("enquiry_start", "enquiry_end"),
+        "estimated_value": ("estimated_value_minor", "estimated_value_currency"),
+        "award_criteria": ("award_criteria",),
+    }
+
+    def locked_fields(self, instance: Any) -> frozenset[str]:
+        return services.tender_locked_fields(instance)
+
+    def columns(self, data: dict[str, Any]) -> dict[str, Any]:
+        return money_columns(s.tender_columns(data), "estimated_value", "estimated_value")
 
     def get_queryset(self) -> Any:
         return selectors.tender_list()
@@ -111,9 +159,14 @@ class TenderViewSet(ServiceViewSet):
     @extend_schema(request=s.TenderItemSerializer, responses={201: s.TenderOutputSerializer, 409: ERROR_BODY})
     @action(detail=True, methods=["post"])
     def items(self, request: Request, pk: str) -> Response:
-        item = s.item_columns(self.validated(s.TenderItemSerializer))
+        data = self.validated(s.TenderItemSerializer)
         tender = self.get_object()
-        services.tender_item_create(tender=tender, user=authenticated_user(request), **item)
+        services.tender_item_create(
+            tender=tender,
+            user=authenticated_user(request),
+            published_at=data.get("published_at"),
+            **s.item_columns(data),
+        )
         return self.respond(tender, status_code=status.HTTP_201_CREATED)
 
 
@@ -153,13 +206,20 @@ class AwardViewSet(ServiceViewSet):
 
 
 @_schema(s.ContractInputSerializer, s.ContractOutputSerializer, update=s.ContractUpdateSerializer, refusals=True)
-class ContractViewSet(ServiceViewSet):
+class ContractViewSet(LockedFieldsFirst):
     """Contracts of an active award, their signature; value and period locked once signed."""
 
     serializer_class = s.ContractOutputSerializer
     input_serializer = s.ContractInputSerializer
     update_serializer = s.ContractUpdateSerializer
     filterset_fields = ["process", "status", "award"]
+    lock_keys = {"value": ("value_minor", "value_currency"), "period": ("period_start", "period_end")}
+
+    def locked_fields(self, instance: Any) -> frozenset[str]:
+        return services.contract_locked_fields(instance)
+
+    def columns(self, data: dict[str, Any]) -> dict[str, Any]:
+        return money_columns(s.contract_columns(data), "value", "value")
 
     def get_queryset(self) -> Any:
         return selectors.contract_list()

@@ -1,6 +1,8 @@
 """Demo data of the procurement app: the IQM Spark's procurement as a completed process, built by the services.
 
-Every amount, rate, number and date not given by the story is illustrative and labelled so in the records.
+Every step is recorded as it was published in 2024-2025 (`published_at`), so its OCDS release carries that date
+and the releases are dated in the order the story happened. Every amount, rate, number and date not given by the
+story is illustrative and labelled so in the records.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from accounts.models import User
+from accounts.roles import PROCUREMENT_OFFICERS
 from facility.models import Organization
 from procurement import services
 from procurement.choices import (
@@ -27,6 +32,9 @@ from procurement.money import Money
 TITLE = "IQM Spark 5-qubit superconducting quantum computer for the ChungBuk Quantum Research Center"
 ILLUSTRATIVE = "Illustrative demo record: amounts, rates, numbers and dates are not the real ones."
 RATE_SOURCE = "Illustrative demo rate (not a published rate)"
+# The demo's procurement officer: staff with only the procurement permissions (README, quick start).
+OFFICER_USERNAME = "sora.kang"
+OFFICER_PASSWORD = "procurement"  # noqa: S105  (the embedded demo only)
 
 # (date, EUR rate to KRW), illustrative
 RATES = [
@@ -40,20 +48,23 @@ def _utc(year: int, month: int, day: int, hour: int = 0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=dt.UTC)
 
 
+def _day(day: dt.date) -> dt.datetime:
+    """A step published on `day`: 10:00 in Seoul."""
+    return _utc(day.year, day.month, day.day, 1)
+
+
 def _org(name: str) -> Organization:
     return Organization.objects.get(name=name)
 
 
 @transaction.atomic
 def seed(log: Callable[[str], object]) -> None:
-    """The Spark's procurement, from budget to final payment (idempotent: skipped when it exists)."""
+    """The procurement officer and the Spark's procurement, from budget to final payment (idempotent: what exists
+    is skipped)."""
     for date, rate in RATES:
         ExchangeRate.objects.get_or_create(
             date=date, currency="EUR", defaults={"rate_to_krw": rate, "source": RATE_SOURCE}
         )
-    if ContractingProcess.objects.filter(title=TITLE).exists():
-        log("The Spark's procurement is already in place.")
-        return
     try:
         cbnu = _org("Chungbuk National University")
         pps = _org("Public Procurement Service")
@@ -61,11 +72,34 @@ def seed(log: Callable[[str], object]) -> None:
     except Organization.DoesNotExist:
         log("Skipped procurement demo: the facility organisations are missing (seed facility first).")
         return
+    _seed_officer(cbnu, log)
+    if ContractingProcess.objects.filter(title=TITLE).exists():
+        log("The Spark's procurement is already in place.")
+        return
     process = _seed_plan(cbnu=cbnu, pps=pps)
     _seed_tender(process, iqm=iqm)
     contract, milestones = _seed_award_and_contract(process, iqm=iqm)
     _seed_implementation(process, contract, milestones, cbnu=cbnu, iqm=iqm)
     log(f"Created the Spark's procurement {process.ocid} (completed; illustrative values).")
+
+
+def _seed_officer(institution: Organization, log: Callable[[str], object]) -> None:
+    """A procurement officer of the university who signs in to the admin with only the procurement permissions."""
+    if User.objects.filter(username=OFFICER_USERNAME).exists():
+        return
+    officer = User(
+        username=OFFICER_USERNAME,
+        email=f"{OFFICER_USERNAME}@example.org",
+        full_name="Sora Kang",
+        institution=institution,
+        time_zone="Asia/Seoul",
+        is_staff=True,
+    )
+    officer.set_password(OFFICER_PASSWORD)
+    officer.full_clean()
+    officer.save()
+    officer.groups.add(Group.objects.get(name=PROCUREMENT_OFFICERS))
+    log(f"Created the procurement officer {OFFICER_USERNAME!r} (password {OFFICER_PASSWORD!r}).")
 
 
 def _seed_plan(*, cbnu: Organization, pps: Organization) -> ContractingProcess:
@@ -94,6 +128,7 @@ def _seed_plan(*, cbnu: Organization, pps: Organization) -> ContractingProcess:
         funding_source="Government research equipment grant (illustrative)",
         project_name="ChungBuk Quantum Research Center quantum computing infrastructure",
         notes=ILLUSTRATIVE,
+        published_at=_utc(2024, 2, 15, 1),  # the procurement plan
     )
 
 
@@ -120,14 +155,19 @@ def _seed_tender(process: ContractingProcess, *, iqm: Organization) -> None:
                 "unit": "system",
             }
         ],
+        published_at=_utc(2024, 3, 11, 1),  # the pre-specification
     )
-    services.process_transition(process=process, to=ProcessStatus.TENDER, user=None, note=ILLUSTRATIVE)
+    services.process_transition(
+        process=process, to=ProcessStatus.TENDER, user=None, note=ILLUSTRATIVE, published_at=_utc(2024, 4, 1, 0)
+    )
     services.amendment_create(
         user=None,
         tender=tender,
         rationale="Bidders asked for more time to prepare the site requirements (illustrative).",
         description="Tender period extended by one week.",
         new_period_end=dt.date(2024, 5, 17),
+        date=_utc(2024, 4, 25, 1),
+        published_at=_utc(2024, 4, 25, 1),
     )
     services.bid_create(
         tender=tender,
@@ -136,8 +176,11 @@ def _seed_tender(process: ContractingProcess, *, iqm: Organization) -> None:
         value=Money(Decimal("2850000.00"), "EUR"),
         submitted_at=_utc(2024, 5, 15, 2),
         rank=1,
+        published_at=_utc(2024, 5, 17, 9),  # the bid opening, after the tender period
     )
-    services.process_transition(process=process, to=ProcessStatus.EVALUATION, user=None)
+    services.process_transition(
+        process=process, to=ProcessStatus.EVALUATION, user=None, published_at=_utc(2024, 5, 17, 9)
+    )
 
 
 def _seed_award_and_contract(
@@ -151,8 +194,9 @@ def _seed_award_and_contract(
         suppliers=[iqm],
         value=Money(Decimal("2850000.00"), "EUR"),
         date=_utc(2024, 6, 14, 6),
+        published_at=_utc(2024, 6, 14, 6),
     )
-    services.process_transition(process=process, to=ProcessStatus.AWARDED, user=None)
+    services.process_transition(process=process, to=ProcessStatus.AWARDED, user=None, published_at=_utc(2024, 6, 14, 7))
     contract = services.contract_create(
         award=award,
         user=None,
@@ -161,9 +205,18 @@ def _seed_award_and_contract(
         value=Money(Decimal("2850000.00"), "EUR"),
         period_start=dt.date(2024, 7, 1),
         period_end=dt.date(2025, 11, 30),
+        published_at=_utc(2024, 6, 21, 1),
     )
     milestones = {
-        code: services.milestone_create(contract=contract, user=None, code=code, title=title, type=kind, due_date=due)
+        code: services.milestone_create(
+            contract=contract,
+            user=None,
+            code=code,
+            title=title,
+            type=kind,
+            due_date=due,
+            published_at=_utc(2024, 6, 21, 1),
+        )
         for code, title, kind, due in [
             ("delivered", "Delivered to the research centre", MilestoneType.DELIVERY, dt.date(2024, 9, 30)),
             ("installed", "Installed and cooled down", MilestoneType.DELIVERY, dt.date(2024, 10, 31)),
@@ -182,29 +235,37 @@ def _seed_implementation(
     cbnu: Organization,
     iqm: Organization,
 ) -> None:
-    """Signing, a value amendment, milestones met and the three payments, up to completion."""
-    services.contract_sign(contract=contract, user=None, signed_on=dt.date(2024, 6, 28))
-    services.process_transition(process=process, to=ProcessStatus.CONTRACTED, user=None)
-    services.process_transition(process=process, to=ProcessStatus.IMPLEMENTATION, user=None)
+    """Signing, a value amendment, milestones met and the three payments, up to completion, in the story's order."""
+    services.contract_sign(
+        contract=contract, user=None, signed_on=dt.date(2024, 6, 28), published_at=_utc(2024, 6, 28, 5)
+    )
+    services.process_transition(
+        process=process, to=ProcessStatus.CONTRACTED, user=None, published_at=_utc(2024, 6, 28, 5)
+    )
+    services.process_transition(
+        process=process, to=ProcessStatus.IMPLEMENTATION, user=None, published_at=_utc(2024, 7, 1, 0)
+    )
     services.amendment_create(
         user=None,
         contract=contract,
         rationale="Additional on-site training for researchers (illustrative).",
         description="Contract value increased for two additional training days.",
         value_change=Money(Decimal("50000.00"), "EUR"),
+        date=_utc(2024, 8, 20, 1),
+        published_at=_utc(2024, 8, 20, 1),
     )
-    for code, met in [
-        ("delivered", dt.date(2024, 9, 16)),
-        ("installed", dt.date(2024, 10, 25)),
-        ("site_acceptance", dt.date(2024, 11, 25)),
-        ("warranty_end", dt.date(2025, 11, 30)),
-    ]:
-        services.milestone_update(milestone=milestones[code], user=None, date_met=met)
-    for date, amount, milestone in [
-        (dt.date(2024, 9, 20), "870000.00", "delivered"),
-        (dt.date(2024, 11, 28), "1740000.00", "site_acceptance"),
-        (dt.date(2025, 12, 3), "290000.00", "warranty_end"),
-    ]:
+    # (milestone met on, payment on and its amount), oldest first: each step is released when it was published.
+    steps: list[tuple[str, dt.date, tuple[dt.date, str] | None]] = [
+        ("delivered", dt.date(2024, 9, 16), (dt.date(2024, 9, 20), "870000.00")),
+        ("installed", dt.date(2024, 10, 25), None),
+        ("site_acceptance", dt.date(2024, 11, 25), (dt.date(2024, 11, 28), "1740000.00")),
+        ("warranty_end", dt.date(2025, 11, 30), (dt.date(2025, 12, 3), "290000.00")),
+    ]
+    for code, met, payment in steps:
+        services.milestone_update(milestone=milestones[code], user=None, date_met=met, published_at=_day(met))
+        if payment is None:
+            continue
+        date, amount = payment
         services.payment_create(
             contract=contract,
             user=None,
@@ -213,7 +274,10 @@ def _seed_implementation(
             payer=cbnu,
             payee=iqm,
             method=PaymentMethod.LETTER_OF_CREDIT,
-            milestone=milestones[milestone],
+            milestone=milestones[code],
             notes=ILLUSTRATIVE,
+            published_at=_day(date),
         )
-    services.process_transition(process=process, to=ProcessStatus.COMPLETED, user=None)
+    services.process_transition(
+        process=process, to=ProcessStatus.COMPLETED, user=None, published_at=_utc(2025, 12, 5, 1)
+    )

@@ -55,6 +55,13 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    published_at = models.DateTimeField(
+        _("first published at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the document was first published (its OCDS datePublished); empty: when it was uploaded."),
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -86,7 +86,7 @@ def _documents(documents: Iterable[Document], stages: Sequence[str]) -> list[dic
                 "title": doc.title,
                 "description": doc.description,
                 "url": document_url(doc),
-                "datePublished": ocds_datetime(doc.uploaded_at),
+                "datePublished": ocds_datetime(doc.published_at or doc.uploaded_at),
                 "format": doc.media_type,
                 "language": doc.language,
             }

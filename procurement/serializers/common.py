@@ -27,6 +27,18 @@ PERIOD_SCHEMA = inline_serializer(
 
 MAX_AMOUNT = Decimal(10) ** 15
 
+PUBLISHED_AT_HELP = (
+    "When this step's information was first published, in this system or another (e.g. a bid notice in the "
+    "national e-procurement system); it dates the step's OCDS release. Optional, default now. It may be neither "
+    "in the future nor before the process's previous release (400 on this field): a process's releases are dated "
+    "in the order they were published."
+)
+
+
+def published_at_field() -> AwareDateTimeField:
+    """The optional date of first publication every recorded step takes (write-only)."""
+    return AwareDateTimeField(required=False, write_only=True, help_text=PUBLISHED_AT_HELP)
+
 
 @extend_schema_field(MONEY_SCHEMA)
 class MoneyField(serializers.Field):

@@ -18,6 +18,7 @@ from procurement.serializers.common import (
     DatePeriodField,
     MoneyField,
     organizations,
+    published_at_field,
 )
 from procurement.services import contract_paid_total
 
@@ -36,6 +37,7 @@ class AwardInputSerializer(serializers.Serializer[Any]):
     suppliers = serializers.PrimaryKeyRelatedField(queryset=organizations(), many=True)
     value = MoneyField()
     date = AwareDateTimeField(required=False)
+    published_at = published_at_field()
 
 
 class ContractOutputSerializer(serializers.ModelSerializer[Contract]):
@@ -90,6 +92,7 @@ class ContractInputSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=300)
     value = MoneyField()
     period = DatePeriodField(required=False)
+    published_at = published_at_field()
 
 
 class ContractUpdateSerializer(serializers.Serializer[Any]):
@@ -97,6 +100,7 @@ class ContractUpdateSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=300, required=False)
     value = MoneyField(required=False)
     period = DatePeriodField(required=False)
+    published_at = published_at_field()
 
 
 def contract_columns(data: dict[str, Any]) -> dict[str, Any]:
@@ -110,3 +114,4 @@ def contract_columns(data: dict[str, Any]) -> dict[str, Any]:
 
 class ContractSignSerializer(serializers.Serializer[Any]):
     signed_on = serializers.DateField()
+    published_at = published_at_field()

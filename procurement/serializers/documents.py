@@ -17,6 +17,7 @@ from procurement.models import (
     ContractingProcess,
     Document,
 )
+from procurement.serializers.common import published_at_field
 
 
 class DocumentOutputSerializer(serializers.ModelSerializer[Document]):
@@ -38,6 +39,7 @@ class DocumentOutputSerializer(serializers.ModelSerializer[Document]):
             "supersedes",
             "original_name",
             "uploaded_at",
+            "published_at",
             "url",
         ]
 
@@ -57,3 +59,4 @@ class DocumentInputSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(allow_blank=True, required=False, default="")
     language = serializers.CharField(max_length=8, required=False, default="ko")
     supersedes = serializers.PrimaryKeyRelatedField(queryset=Document.objects.all(), required=False, allow_null=True)
+    published_at = published_at_field()

@@ -16,6 +16,7 @@ from procurement.models import (
 from procurement.serializers.common import (
     MoneyField,
     organizations,
+    published_at_field,
 )
 
 
@@ -74,11 +75,13 @@ class ProcessInputSerializer(serializers.Serializer[Any]):
     funding_source = serializers.CharField(max_length=200, allow_blank=True, required=False)
     project_name = serializers.CharField(max_length=300, allow_blank=True, required=False)
     notes = serializers.CharField(allow_blank=True, required=False)
+    published_at = published_at_field()
 
 
 class TransitionInputSerializer(serializers.Serializer[Any]):
     to = serializers.CharField(max_length=20)
     note = serializers.CharField(max_length=1000, allow_blank=True, required=False, default="")
+    published_at = published_at_field()
 
 
 class HistoryOutputSerializer(serializers.Serializer[Any]):

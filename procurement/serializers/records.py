@@ -24,6 +24,7 @@ from procurement.models import (
 from procurement.serializers.common import (
     MoneyField,
     organizations,
+    published_at_field,
 )
 
 
@@ -41,6 +42,7 @@ class MilestoneInputSerializer(serializers.Serializer[Any]):
     due_date = serializers.DateField(required=False, allow_null=True)
     date_met = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=MilestoneStatus.choices, required=False)
+    published_at = published_at_field()
 
 
 class MilestoneUpdateSerializer(serializers.Serializer[Any]):
@@ -49,6 +51,7 @@ class MilestoneUpdateSerializer(serializers.Serializer[Any]):
     due_date = serializers.DateField(required=False, allow_null=True)
     date_met = serializers.DateField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=MilestoneStatus.choices, required=False)
+    published_at = published_at_field()
 
 
 class AmendmentOutputSerializer(serializers.ModelSerializer[Amendment]):
@@ -83,6 +86,7 @@ class AmendmentInputSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(allow_blank=True, required=False, default="")
     value_change = MoneyField(required=False, allow_null=True)
     new_period_end = serializers.DateField(required=False, allow_null=True)
+    published_at = published_at_field()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if bool(attrs.get("tender")) == bool(attrs.get("contract")):
@@ -124,6 +128,7 @@ class PaymentInputSerializer(serializers.Serializer[Any]):
         max_digits=18, decimal_places=6, min_value=Decimal("0.000001"), required=False, allow_null=True
     )
     notes = serializers.CharField(allow_blank=True, required=False, default="")
+    published_at = published_at_field()
 
 
 class ExchangeRateSerializer(serializers.ModelSerializer[ExchangeRate]):

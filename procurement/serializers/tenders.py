@@ -24,6 +24,7 @@ from procurement.serializers.common import (
     PeriodField,
     organizations,
     period_or_none,
+    published_at_field,
 )
 from procurement.services.tenders import TenderItemFields
 
@@ -35,6 +36,7 @@ class TenderItemSerializer(serializers.Serializer[Any]):
     )
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"), default=Decimal(1))
     unit = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
+    published_at = published_at_field()
 
     def validate_classification(self, value: dict[str, str] | None) -> dict[str, str] | None:
         if value and set(value) - {"scheme", "id", "description"}:
@@ -114,6 +116,7 @@ class TenderInputSerializer(serializers.Serializer[Any]):
     estimated_value = MoneyField(required=False, allow_null=True)
     award_criteria = serializers.ChoiceField(choices=AwardCriteria.choices, required=False, allow_blank=True)
     items = TenderItemSerializer(many=True, required=False)
+    published_at = published_at_field()
 
 
 def tender_columns(data: dict[str, Any]) -> dict[str, Any]:
@@ -143,8 +146,10 @@ class BidInputSerializer(serializers.Serializer[Any]):
     submitted_at = AwareDateTimeField()
     status = serializers.ChoiceField(choices=BidStatus.choices, required=False, default=BidStatus.VALID)
     rank = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    published_at = published_at_field()
 
 
 class BidUpdateSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=BidStatus.choices, required=False)
     rank = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    published_at = published_at_field()

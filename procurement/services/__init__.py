@@ -2,8 +2,10 @@
 
 from procurement.services.amendments import amendment_create
 from procurement.services.awards import award_create
+from procurement.services.common import locked_change_refuse
 from procurement.services.contracts import (
     contract_create,
+    contract_locked_fields,
     contract_paid_total,
     contract_sign,
     contract_update,
@@ -12,12 +14,20 @@ from procurement.services.contracts import (
 )
 from procurement.services.documents import document_create, document_file_name_safe, document_upload_inspect
 from procurement.services.payments import exchange_rate_create, exchange_rate_get, payment_create
-from procurement.services.tenders import bid_create, bid_update, tender_create, tender_item_create, tender_update
+from procurement.services.tenders import (
+    bid_create,
+    bid_update,
+    tender_create,
+    tender_item_create,
+    tender_locked_fields,
+    tender_update,
+)
 from procurement.services.workflow import (
     TRANSITIONS,
     process_create,
     process_transition,
     process_transitions_allowed,
+    process_transitions_next,
     process_update,
     release_append,
     release_chain_verify,
@@ -30,6 +40,7 @@ __all__ = [
     "bid_create",
     "bid_update",
     "contract_create",
+    "contract_locked_fields",
     "contract_paid_total",
     "contract_sign",
     "contract_update",
@@ -38,16 +49,19 @@ __all__ = [
     "document_upload_inspect",
     "exchange_rate_create",
     "exchange_rate_get",
+    "locked_change_refuse",
     "milestone_create",
     "milestone_update",
     "payment_create",
     "process_create",
     "process_transition",
     "process_transitions_allowed",
+    "process_transitions_next",
     "process_update",
     "release_append",
     "release_chain_verify",
     "tender_create",
     "tender_item_create",
+    "tender_locked_fields",
     "tender_update",
 ]

@@ -89,6 +89,7 @@ def amendment_create(
     value_change: Money | None = None,
     new_period_end: dt.date | None = None,
     date: dt.datetime | None = None,
+    published_at: dt.datetime | None = None,
 ) -> Amendment:
     """Formally change a published tender or a signed contract (value and/or period end), with its rationale."""
     if (tender is None) == (contract is None):
@@ -138,7 +139,7 @@ def amendment_create(
         obj=amendment,
         fields=("rationale", "description", "value_change_minor", "value_change_currency", "new_period_end"),
     )
-    release_append(process=process, tags=tags)
+    release_append(process=process, tags=tags, published_at=published_at)
     return amendment
 
 

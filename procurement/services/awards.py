@@ -44,6 +44,7 @@ def award_create(
     value: Money,
     date: dt.datetime | None = None,
     title: str = "",
+    published_at: dt.datetime | None = None,
 ) -> Award:
     """Record an award during evaluation; every supplier needs a valid bid on the tender."""
     process = process_lock(process)
@@ -80,5 +81,9 @@ def award_create(
         action="create",
         changes={"suppliers": (None, sorted(org.pk for org in suppliers))},
     )
-    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)])
+    release_append(
+        process=process,
+        tags=[release_tag_next(process, ReleaseTag.AWARD, ReleaseTag.AWARD_UPDATE)],
+        published_at=published_at,
+    )
     return award

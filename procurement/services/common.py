@@ -47,6 +47,25 @@ def check_fields(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
 
 
+def locked_change_refuse(
+    obj: Any, columns: Mapping[str, Any], *, locked: frozenset[str], unreadable: Iterable[str] = ()
+) -> None:
+    """Refuse (`amendment_required`) a change to a locked field of `obj` before anything checks the new value.
+
+    `columns` are new values; `unreadable` names fields whose new value could not even be read, so it differs from
+    the stored one. Why first: an officer changing a signed contract's value must be sent to an amendment, not told
+    that the value is wrong.
+    """
+    changed = {name for name, value in columns.items() if getattr(obj, name) != value}
+    blocked = sorted((changed | set(unreadable)) & locked)
+    if blocked:
+        raise DomainError(
+            _("These fields are locked; change them through an amendment: %(fields)s") % {"fields": ", ".join(blocked)},
+            code="amendment_required",
+            fields=blocked,
+        )
+
+
 def save_changes(
     obj: Any, columns: Mapping[str, Any], *, process: ContractingProcess, user: User | None, locked: frozenset[str]
 ) -> dict[str, tuple[Any, Any]]:
@@ -55,13 +74,7 @@ def save_changes(
     for key, value in columns.items():
         setattr(obj, key, value)
     changes = history_diff(before, history_snapshot(obj, columns))
-    blocked = sorted(set(changes) & locked)
-    if blocked:
-        raise DomainError(
-            _("These fields are locked; change them through an amendment: %(fields)s") % {"fields": ", ".join(blocked)},
-            code="amendment_required",
-            fields=blocked,
-        )
+    locked_change_refuse(obj, {}, locked=locked, unreadable=changes)
     if changes:
         obj.full_clean()
         obj.save()

@@ -28,6 +28,7 @@ from procurement.money import Money, money_columns, money_sum
 from procurement.services.common import (
     S,
     check_fields,
+    locked_change_refuse,
     refuse_closed,
     require_status,
     save_changes,
@@ -69,6 +70,11 @@ class MilestoneFields(TypedDict, total=False):
 # --- contracts ---
 
 
+def contract_locked_fields(contract: Contract) -> frozenset[str]:
+    """The fields of the contract that change only through an amendment now (value and period, once signed)."""
+    return CONTRACT_LOCKED if contract.is_signed else frozenset()
+
+
 def _check_within_award(contract: Contract, award: Award) -> None:
     if contract.value_currency != award.value_currency:
         raise ValidationError({"value": [_("The contract must be in the award's currency.")]}, code="currency")
@@ -89,6 +95,7 @@ def contract_create(
     number: str = "",
     period_start: dt.date | None = None,
     period_end: dt.date | None = None,
+    published_at: dt.datetime | None = None,
 ) -> Contract:
     """Draft the contract of an active award; its value may not exceed the award's."""
     process = process_lock(award.process)
@@ -110,32 +117,47 @@ def contract_create(
     contract.full_clean()
     contract.save()
     history_created(process=process, user=user, obj=contract, fields=("award", "status", *CONTRACT_FIELDS))
-    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)])
+    release_append(
+        process=process,
+        tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)],
+        published_at=published_at,
+    )
     return contract
 
 
 @transaction.atomic
-def contract_update(*, contract: Contract, user: User | None, **fields: Unpack[ContractFields]) -> Contract:
+def contract_update(
+    *,
+    contract: Contract,
+    user: User | None,
+    published_at: dt.datetime | None = None,
+    **fields: Unpack[ContractFields],
+) -> Contract:
     """Change a contract; once signed its value and period answer `amendment_required`."""
     process = process_lock(contract.process)
     refuse_closed(process)
     contract = Contract.objects.select_related("award").get(pk=contract.pk)
     columns = money_columns(fields, "value", "value")
     check_fields(columns, CONTRACT_FIELDS)
-    locked = CONTRACT_LOCKED if contract.is_signed else frozenset()
+    locked = contract_locked_fields(contract)
+    locked_change_refuse(contract, columns, locked=locked)  # before the value is checked against the award
     if not contract.is_signed and ("value_minor" in columns or "value_currency" in columns):
         probe = Contract(value_minor=columns.get("value_minor", contract.value_minor))
         probe.value_currency = columns.get("value_currency", contract.value_currency)
         _check_within_award(probe, contract.award)
     if save_changes(contract, columns, process=process, user=user, locked=locked):
         release_append(
-            process=process, tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)]
+            process=process,
+            tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)],
+            published_at=published_at,
         )
     return contract
 
 
 @transaction.atomic
-def contract_sign(*, contract: Contract, user: User | None, signed_on: dt.date) -> Contract:
+def contract_sign(
+    *, contract: Contract, user: User | None, signed_on: dt.date, published_at: dt.datetime | None = None
+) -> Contract:
     """Record the signature: the contract becomes active and its value and period lock."""
     process = process_lock(contract.process)
     require_status(process, [S.AWARDED, S.CONTRACTED], _("Signing a contract"))
@@ -156,7 +178,11 @@ def contract_sign(*, contract: Contract, user: User | None, signed_on: dt.date) 
         action="transition",
         changes=history_diff(old, history_snapshot(contract, ("signed_on", "status"))),
     )
-    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)])
+    release_append(
+        process=process,
+        tags=[release_tag_next(process, ReleaseTag.CONTRACT, ReleaseTag.CONTRACT_UPDATE)],
+        published_at=published_at,
+    )
     return contract
 
 
@@ -185,6 +211,7 @@ def milestone_create(
     due_date: dt.date | None = None,
     date_met: dt.date | None = None,
     status: str | None = None,
+    published_at: dt.datetime | None = None,
 ) -> Milestone:
     """Add a milestone (e.g. delivered, installed, site acceptance, warranty end) to a contract."""
     process = process_lock(contract.process)
@@ -201,12 +228,18 @@ def milestone_create(
     milestone.full_clean()
     milestone.save()
     history_created(process=process, user=user, obj=milestone, fields=MILESTONE_FIELDS)
-    release_append(process=process, tags=[release_tag_next_for_implementation(process)])
+    release_append(process=process, tags=[release_tag_next_for_implementation(process)], published_at=published_at)
     return milestone
 
 
 @transaction.atomic
-def milestone_update(*, milestone: Milestone, user: User | None, **fields: Unpack[MilestoneFields]) -> Milestone:
+def milestone_update(
+    *,
+    milestone: Milestone,
+    user: User | None,
+    published_at: dt.datetime | None = None,
+    **fields: Unpack[MilestoneFields],
+) -> Milestone:
     """Change a milestone; giving `date_met` alone marks it met."""
     process = process_lock(milestone.contract.process)
     refuse_closed(process)
@@ -215,5 +248,5 @@ def milestone_update(*, milestone: Milestone, user: User | None, **fields: Unpac
         fields["status"] = MilestoneStatus.MET
     milestone = Milestone.objects.get(pk=milestone.pk)
     if save_changes(milestone, fields, process=process, user=user, locked=frozenset()):
-        release_append(process=process, tags=[release_tag_next_for_implementation(process)])
+        release_append(process=process, tags=[release_tag_next_for_implementation(process)], published_at=published_at)
     return milestone

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import hashlib
 import unicodedata
 import zipfile
@@ -20,7 +21,7 @@ from accounts.models import User
 from procurement.choices import DocumentStage, ReleaseTag
 from procurement.models import ContractingProcess, Document
 from procurement.services.history import history_created
-from procurement.services.workflow import process_lock, release_append, release_tag_next
+from procurement.services.workflow import process_lock, release_append, release_date_next, release_tag_next
 
 CHUNK = 64 * 1024
 
@@ -134,9 +135,11 @@ def document_create(
     language: str = "ko",
     description: str = "",
     supersedes: Document | None = None,
+    published_at: dt.datetime | None = None,
 ) -> Document:
     """Store a checked upload under a generated name; a new version supersedes the old one, never overwrites it."""
     process = process_lock(process)
+    published_at = release_date_next(process, published_at)  # the document's datePublished is its release's date
     media_type, sha256, size = document_upload_inspect(file)
     if supersedes is not None:
         supersedes = Document.objects.get(pk=supersedes.pk)
@@ -161,6 +164,7 @@ def document_create(
         language=language,
         supersedes=supersedes,
         uploaded_by=user,
+        published_at=published_at,
     )
     document.full_clean(exclude=["file"])
     document.file.save(original, file, save=False)  # upload_to generates the stored name
@@ -177,5 +181,5 @@ def document_create(
         fields=("stage", "document_type", "title", "sha256", "size", "media_type", "language", "supersedes"),
     )
     first, update = STAGE_TAGS[DocumentStage(stage)]
-    release_append(process=process, tags=[release_tag_next(process, first, update)])
+    release_append(process=process, tags=[release_tag_next(process, first, update)], published_at=published_at)
     return document

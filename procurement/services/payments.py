@@ -102,6 +102,7 @@ def payment_create(
     milestone: Milestone | None = None,
     rate_to_krw: Decimal | None = None,
     notes: str = "",
+    published_at: dt.datetime | None = None,
 ) -> Payment:
     """Pay under a signed contract; the total paid may never exceed the contract value (after amendments)."""
     process = process_lock(contract.process)  # serializes concurrent payments of this process
@@ -141,5 +142,5 @@ def payment_create(
             "krw_amount_minor",
         ),
     )
-    release_append(process=process, tags=[release_tag_next_for_implementation(process)])
+    release_append(process=process, tags=[release_tag_next_for_implementation(process)], published_at=published_at)
     return payment

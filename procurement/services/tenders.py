@@ -101,6 +101,11 @@ class BidFields(TypedDict, total=False):
 # --- tender ---
 
 
+def tender_locked_fields(tender: Tender) -> frozenset[str]:
+    """The fields of the tender that change only through an amendment now (its core fields, once published)."""
+    return TENDER_LOCKED if tender.is_published else frozenset()
+
+
 def release_tag_next_for_tender(process: ContractingProcess) -> str:
     if process.status == S.PLANNING:
         return release_tag_next(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)
@@ -123,6 +128,7 @@ def tender_create(
     user: User | None,
     title: str,
     items: Iterable[TenderItemFields] = (),
+    published_at: dt.datetime | None = None,
     **fields: Unpack[TenderDetails],
 ) -> Tender:
     """Record the planned tender of a process (in planning; it is published by the `tender` step)."""
@@ -138,26 +144,30 @@ def tender_create(
     history_created(process=process, user=user, obj=tender, fields=("status", *TENDER_FIELDS))
     for item in items:
         _item_create(tender=tender, user=user, item=item)
-    release_append(process=process, tags=[release_tag_next_for_tender(process)])
+    release_append(process=process, tags=[release_tag_next_for_tender(process)], published_at=published_at)
     return tender
 
 
 @transaction.atomic
-def tender_update(*, tender: Tender, user: User | None, **fields: Unpack[TenderFields]) -> Tender:
+def tender_update(
+    *, tender: Tender, user: User | None, published_at: dt.datetime | None = None, **fields: Unpack[TenderFields]
+) -> Tender:
     """Change a tender; once published its core fields answer `amendment_required`."""
     process = process_lock(tender.process)
     refuse_closed(process)
     tender = Tender.objects.get(pk=tender.pk)
     columns = money_columns(fields, "estimated_value", "estimated_value")
     check_fields(columns, TENDER_FIELDS)
-    locked = TENDER_LOCKED if tender.is_published else frozenset()
+    locked = tender_locked_fields(tender)
     if save_changes(tender, columns, process=process, user=user, locked=locked):
-        release_append(process=process, tags=[release_tag_next_for_tender(process)])
+        release_append(process=process, tags=[release_tag_next_for_tender(process)], published_at=published_at)
     return tender
 
 
 @transaction.atomic
-def tender_item_create(*, tender: Tender, user: User | None, **item: Unpack[TenderItemFields]) -> TenderItem:
+def tender_item_create(
+    *, tender: Tender, user: User | None, published_at: dt.datetime | None = None, **item: Unpack[TenderItemFields]
+) -> TenderItem:
     """Add an item to an unpublished tender (after publication the item list needs an amendment)."""
     process = process_lock(tender.process)
     refuse_closed(process)
@@ -168,7 +178,7 @@ def tender_item_create(*, tender: Tender, user: User | None, **item: Unpack[Tend
             fields=["items"],
         )
     obj = _item_create(tender=tender, user=user, item=item)
-    release_append(process=process, tags=[release_tag_next_for_tender(process)])
+    release_append(process=process, tags=[release_tag_next_for_tender(process)], published_at=published_at)
     return obj
 
 
@@ -185,6 +195,7 @@ def bid_create(
     submitted_at: dt.datetime,
     status: str = BidStatus.VALID,
     rank: int | None = None,
+    published_at: dt.datetime | None = None,
 ) -> Bid:
     """Record a bid on a published tender; it must have been submitted within the tender period."""
     process = process_lock(tender.process)
@@ -213,17 +224,19 @@ def bid_create(
         obj=bid,
         fields=("tenderer", "value_minor", "value_currency", "submitted_at", "status", "rank"),
     )
-    release_append(process=process, tags=[release_tag_next_for_tender(process)])
+    release_append(process=process, tags=[release_tag_next_for_tender(process)], published_at=published_at)
     return bid
 
 
 @transaction.atomic
-def bid_update(*, bid: Bid, user: User | None, **fields: Unpack[BidFields]) -> Bid:
+def bid_update(
+    *, bid: Bid, user: User | None, published_at: dt.datetime | None = None, **fields: Unpack[BidFields]
+) -> Bid:
     """Evaluate a bid: its status (valid, disqualified, withdrawn) and rank."""
     process = process_lock(bid.tender.process)
     require_status(process, [S.TENDER, S.EVALUATION], _("Evaluating a bid"))
     check_fields(fields, ("status", "rank"))
     bid = Bid.objects.get(pk=bid.pk)
     if save_changes(bid, fields, process=process, user=user, locked=frozenset()):
-        release_append(process=process, tags=[release_tag_next_for_tender(process)])
+        release_append(process=process, tags=[release_tag_next_for_tender(process)], published_at=published_at)
     return bid

@@ -16,8 +16,8 @@ from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelRea
 from scheduling.models import Backend, Booking, MaintenanceWindow, Outage
 from scheduling.selectors.bookings import booking_list_overlapping
 from scheduling.selectors.common import hours_between
-from scheduling.services.jobs import job_cancel_for_bookings, job_fail_for_outage
 from scheduling.services.bookings.waitlist import waitlist_fill_cancelled
+from scheduling.services.jobs import job_cancel_for_bookings, job_fail_for_outage
 from scheduling.services.notifications import booking_notify_on_commit
 
 ZERO = Decimal("0")

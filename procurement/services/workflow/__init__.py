@@ -13,6 +13,7 @@ from procurement.services.workflow.releases import (
     process_lock,
     release_append,
     release_chain_verify,
+    release_date_next,
     release_id_next,
     release_tag_next,
 )
@@ -24,6 +25,7 @@ from procurement.services.workflow.transitions import (
     award_has_valid_bids,
     process_transition,
     process_transitions_allowed,
+    process_transitions_next,
 )
 
 __all__ = [
@@ -41,9 +43,11 @@ __all__ = [
     "process_lock",
     "process_transition",
     "process_transitions_allowed",
+    "process_transitions_next",
     "process_update",
     "release_append",
     "release_chain_verify",
+    "release_date_next",
     "release_id_next",
     "release_tag_next",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
@@ -119,6 +120,7 @@ def process_create(
     title: str,
     buyer: Organization,
     procuring_entity: Organization,
+    published_at: dt.datetime | None = None,
     **fields: Unpack[ProcessDetails],
 ) -> ContractingProcess:
     """Create a process in `planning`, give it its ocid and publish the planning release."""
@@ -130,13 +132,17 @@ def process_create(
     process.ocid = _ocid(process)
     process.save(update_fields=["ocid"])
     history_created(process=process, user=user, obj=process, fields=("ocid", "status", *PROCESS_FIELDS))
-    release_append(process=process, tags=[ReleaseTag.PLANNING])
+    release_append(process=process, tags=[ReleaseTag.PLANNING], published_at=published_at)
     return process
 
 
 @transaction.atomic
 def process_update(
-    *, process: ContractingProcess, user: User | None, **fields: Unpack[ProcessFields]
+    *,
+    process: ContractingProcess,
+    user: User | None,
+    published_at: dt.datetime | None = None,
+    **fields: Unpack[ProcessFields],
 ) -> ContractingProcess:
     """Change the process's own fields (not its status); a closed process is read-only."""
     process = process_lock(process)
@@ -152,7 +158,11 @@ def process_update(
         return process
     process.save()
     history_record(process=process, user=user, obj=process, action="update", changes=changes)
-    release_append(process=process, tags=[release_tag_next(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)])
+    release_append(
+        process=process,
+        tags=[release_tag_next(process, ReleaseTag.PLANNING, ReleaseTag.PLANNING_UPDATE)],
+        published_at=published_at,
+    )
     return process
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from procurement.models import ContractingProcess, OcdsRelease
 from procurement.ocds.builder import chained_sha256, release_payload
@@ -29,18 +32,61 @@ def release_tag_next(process: ContractingProcess, first: str, update: str) -> st
     return first
 
 
-def release_append(*, process: ContractingProcess, tags: Sequence[str]) -> OcdsRelease:
-    """Append an immutable release with the full current state, chained by SHA-256 to the previous one."""
+def release_date_next(process: ContractingProcess, published_at: dt.datetime | None = None) -> dt.datetime:
+    """The date of the process's next release: when its information was first published (default now).
+
+    Release dates are whole seconds in UTC, so that their text sorts as they do. A given date may be neither in
+    the future nor before the previous release of the same ocid: the chain's order is its dates' order. Such a
+    date is refused (ValidationError on `published_at`), never moved, because a silently changed date would
+    misstate when something was published. Only the default (now) is raised to the previous release's date,
+    which can happen only if the clock went back.
+    """
+    previous = OcdsRelease.objects.filter(process=process).order_by("-sequence").values_list("date", flat=True).first()
+    return _release_date(published_at, previous)
+
+
+def _release_date(published_at: dt.datetime | None, previous: dt.datetime | None) -> dt.datetime:
+    now = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
+    if published_at is None:
+        return max(now, previous) if previous is not None else now
+    date = published_at.astimezone(dt.UTC).replace(microsecond=0)
+    if date > now:
+        raise ValidationError(
+            {"published_at": [_("The date of first publication may not be in the future.")]}, code="future"
+        )
+    if previous is not None and date < previous:
+        raise ValidationError(
+            {
+                "published_at": [
+                    _(
+                        "The date of first publication may not be before the previous release of this process "
+                        "(%(date)s): releases are dated in the order they were published."
+                    )
+                    % {"date": formats.date_format(timezone.localtime(previous), "DATETIME_FORMAT")}
+                ]
+            },
+            code="before_previous_release",
+        )
+    return date
+
+
+def release_append(
+    *, process: ContractingProcess, tags: Sequence[str], published_at: dt.datetime | None = None
+) -> OcdsRelease:
+    """Append an immutable release with the full current state, chained by SHA-256 to the previous one.
+
+    It is dated when its information was first published (`published_at`, default now; see `release_date_next`).
+    """
     sequence, release_id, previous = release_id_next(process)
-    now = timezone.now()
-    payload = release_payload(process, release_id=release_id, date=now, tags=tags)
+    date = _release_date(published_at, previous.date if previous else None)
+    payload = release_payload(process, release_id=release_id, date=date, tags=tags)
     previous_sha = previous.sha256 if previous else ""
     release = OcdsRelease(
         process=process,
         ocid=process.ocid,
         sequence=sequence,
         release_id=release_id,
-        date=now,
+        date=date,
         tags=list(tags),
         payload=payload,
         previous_sha256=previous_sha,
@@ -59,6 +105,3 @@ def release_chain_verify(*, process: ContractingProcess) -> bool:
             return False
         previous_sha = release.sha256
     return True
-
-
-# --- the process ---

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from procurement.choices import (
 from procurement.models import Award, Bid, Contract, ContractingProcess, Milestone, Tender
 from procurement.money import money_sum
 from procurement.services.history import history_record
-from procurement.services.workflow.releases import process_lock, release_append, release_tag_next
+from procurement.services.workflow.releases import process_lock, release_append, release_date_next, release_tag_next
 
 S = ProcessStatus
 
@@ -137,6 +138,11 @@ def process_transitions_allowed(process: ContractingProcess) -> list[str]:
     return [to for to in TRANSITIONS[process.status] if (guard := GUARDS.get(to)) is None or guard(process) is None]
 
 
+def process_transitions_next(process: ContractingProcess) -> list[tuple[str, str | None]]:
+    """Every step the graph offers from the current status, with why it is not possible yet (None: possible now)."""
+    return [(to, guard(process) if (guard := GUARDS.get(to)) else None) for to in TRANSITIONS[process.status]]
+
+
 # --- effects of each step on the stage records (statuses per the OCDS codelists) ---
 
 
@@ -148,12 +154,13 @@ def _set_status(obj: Any, status: str, *, process: ContractingProcess, user: Use
         history_record(process=process, user=user, obj=obj, action="transition", changes={"status": (old, status)})
 
 
-def _effects(process: ContractingProcess, to: str, user: User | None) -> list[str]:
-    """Apply the step to the stage records and return the release tags."""
+def _effects(process: ContractingProcess, to: str, user: User | None, date: dt.datetime | None) -> list[str]:
+    """Apply the step to the stage records and return the release tags (`date`: when the step was published)."""
     tender = _tender(process)
     if to == S.TENDER:
         assert tender is not None
-        tender.published_at = timezone.now()
+        assert date is not None
+        tender.published_at = date
         tender.save(update_fields=["published_at"])
         _set_status(tender, TenderStatus.ACTIVE, process=process, user=user)
         return [ReleaseTag.TENDER]
@@ -191,9 +198,18 @@ def _effects(process: ContractingProcess, to: str, user: User | None) -> list[st
 
 @transaction.atomic
 def process_transition(
-    *, process: ContractingProcess, to: str, user: User | None, note: str = ""
+    *,
+    process: ContractingProcess,
+    to: str,
+    user: User | None,
+    note: str = "",
+    published_at: dt.datetime | None = None,
 ) -> ContractingProcess:
-    """Move the process one step along the workflow; an illegal step raises `invalid_transition`, changing nothing."""
+    """Move the process one step along the workflow; an illegal step raises `invalid_transition`, changing nothing.
+
+    `published_at`: when the step was first published (e.g. the bid notice in the national e-procurement system);
+    it dates the step's release and, for `tender`, the tender's publication.
+    """
     process = process_lock(process)
     graph = TRANSITIONS.get(process.status, ())
     if to not in graph:
@@ -207,7 +223,9 @@ def process_transition(
     if problem:
         raise DomainError(problem, code="invalid_transition", allowed=process_transitions_allowed(process))
     old = process.status
-    tags = _effects(process, to, user)
+    if to == S.TENDER:  # the tender's publication and its release carry the same date
+        published_at = release_date_next(process, published_at)
+    tags = _effects(process, to, user, published_at)
     process.status = to
     process.full_clean()
     process.save(update_fields=["status", "updated_at"])
@@ -215,5 +233,5 @@ def process_transition(
     if note:
         changes["note"] = (None, note)
     history_record(process=process, user=user, obj=process, action="transition", changes=changes)
-    release_append(process=process, tags=tags)
+    release_append(process=process, tags=tags, published_at=published_at)
     return process

@@ -15,8 +15,8 @@ from scheduling.choices import BookingStatus, CancelReason, JobErrorCode
 from scheduling.models import Booking
 from scheduling.services.bookings.cancel import _lock_booking
 from scheduling.services.bookings.create import ZERO
-from scheduling.services.jobs import job_cancel_for_bookings
 from scheduling.services.bookings.waitlist import waitlist_fill
+from scheduling.services.jobs import job_cancel_for_bookings
 from scheduling.services.notifications import booking_notify_on_commit
 
 

@@ -18,8 +18,8 @@ from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelRea
 from scheduling.models import Booking, BookingPolicy, Membership
 from scheduling.selectors.common import hours_str
 from scheduling.services.bookings.create import ZERO
-from scheduling.services.jobs import job_cancel_for_bookings
 from scheduling.services.bookings.waitlist import waitlist_fill
+from scheduling.services.jobs import job_cancel_for_bookings
 
 
 @dataclass(frozen=True)
