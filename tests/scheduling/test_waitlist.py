@@ -337,9 +337,9 @@ def test_constraints_refuse_inconsistent_entries(backend, project, researcher):
 
 
 # A cancellation (its savepoint, the booking locked with its backend and project, the PI check, full_clean's
-# relation and constraint checks, the UPDATE) and the waitlist's one check that nobody waits for the freed time:
-# 28 queries before the waitlist, 29 with it.
-CANCEL_QUERIES = 29
+# relation and constraint checks, the UPDATE), the one statement that cancels its queued and running jobs, and the
+# waitlist's one check that nobody waits for the freed time: 28 queries before jobs and the waitlist, 30 with them.
+CANCEL_QUERIES = 30
 
 
 def test_cancel_costs_one_query_for_the_waitlist_when_nobody_waits(backend, project, researcher):
@@ -348,6 +348,8 @@ def test_cancel_costs_one_query_for_the_waitlist_when_nobody_waits(backend, proj
         cancelled = booking_cancel(booking=booking, by=researcher)
     waitlist = [q["sql"] for q in queries.captured_queries if "waitlistentry" in q["sql"]]
     assert len(waitlist) == 1
+    jobs = [q["sql"] for q in queries.captured_queries if '"scheduling_job"' in q["sql"]]
+    assert len(jobs) == 1
     assert len(queries) == CANCEL_QUERIES, [q["sql"] for q in queries.captured_queries]
     assert (cancelled.status, cancelled.cancel_reason) == (BookingStatus.CANCELLED, CancelReason.USER)
 
