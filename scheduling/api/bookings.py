@@ -56,6 +56,7 @@ class BookingOutputSerializer(serializers.ModelSerializer[Booking]):
             "late_cancellation",
             "cancelled_at",
             "cancel_reason",
+            "rejection_reason",
             "override_policy",
             "series",
             "approved_at",
@@ -118,6 +119,9 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         reason = serializers.ChoiceField(
             choices=[CancelReason.USER, CancelReason.MAINTENANCE], required=False, default=CancelReason.USER
         )
+
+    class RejectInputSerializer(serializers.Serializer[Any]):
+        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
     class RepeatSerializer(serializers.Serializer[Any]):
         freq = serializers.ChoiceField(choices=["daily", "weekly"])
@@ -189,11 +193,13 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         booking = booking_approve(booking=self.get_object(), by=authenticated_user(request))
         return Response(BookingOutputSerializer(booking).data)
 
-    @extend_schema(request=None, responses={200: BookingOutputSerializer})
+    @extend_schema(request=RejectInputSerializer, responses={200: BookingOutputSerializer})
     @action(detail=True, methods=["post"], permission_classes=[StaffModelPermissions])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        """Staff: refuse a pending booking (refunded)."""
-        booking = booking_reject(booking=self.get_object(), by=authenticated_user(request))
+        """Staff: refuse a pending booking (refunded); an optional `reason` is kept and e-mailed to its user."""
+        serializer = self.RejectInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = booking_reject(booking=self.get_object(), by=authenticated_user(request), **serializer.validated_data)
         return Response(BookingOutputSerializer(booking).data)
 
     @extend_schema(

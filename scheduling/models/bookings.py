@@ -50,6 +50,7 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=12, choices=CancelReason.choices, blank=True)
     late_cancellation = models.BooleanField(_("late cancellation"), default=False)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     override_policy = models.BooleanField(_("recorded outside the policy"), default=False)
     series = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
     approved_by = models.ForeignKey(

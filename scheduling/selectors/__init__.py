@@ -4,6 +4,7 @@ from scheduling.selectors.availability import Availability, backend_availability
 from scheduling.selectors.backends import backend_get, backend_list
 from scheduling.selectors.bookings import (
     Conflict,
+    booking_approver_list,
     booking_conflict_list,
     booking_get_for_user,
     booking_list_for_user,
@@ -25,6 +26,7 @@ __all__ = [
     "backend_availability_get",
     "backend_get",
     "backend_list",
+    "booking_approver_list",
     "booking_conflict_list",
     "booking_get_for_user",
     "booking_list_for_user",

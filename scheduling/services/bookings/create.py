@@ -204,4 +204,6 @@ def booking_create(
     _booking_save(booking, now=now)
     if notify:
         booking_notify_on_commit(booking.pk, "pending" if needs_approval else "confirmed")
+        if needs_approval:  # the staff who may approve it are told that it waits
+            booking_notify_on_commit(booking.pk, "approval_requested")
     return booking
