@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.db import in_choices
@@ -89,7 +90,8 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project} on {self.backend} {self.starts_at:%Y-%m-%d %H:%M}"
+        # In the active time zone (the admin activates the site's), with its abbreviation: never a bare UTC time.
+        return f"{self.project} on {self.backend} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M %Z}"
 
     @property
     def hours(self) -> Decimal:
