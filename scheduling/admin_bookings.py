@@ -25,7 +25,8 @@ from accounts.models import User
 from core.admin import ServiceAdmin
 from core.errors import DomainError
 from scheduling.choices import BookingStatus, CancelReason
-from scheduling.models import Backend, Booking, Membership, Project
+from scheduling.models import Booking, Membership, Project
+from scheduling.selectors import backend_time_zone_get
 from scheduling.services import booking_approve, booking_cancel, booking_cancel_preview, booking_create, booking_reject
 
 ADD_FIELDS = ["backend", "project", "user", "starts_at", "ends_at", "purpose", "override_policy"]
@@ -62,14 +63,6 @@ RECORD_RELATIONS = [
     "approved_by",
     "created_by",
 ]
-
-
-def site_zone(backend_id: int | None = None) -> tzinfo:
-    """The time zone of a backend's site; without one, the sites' zone when every backend shares it, else the
-    zone active for the user."""
-    backends = Backend.objects.all() if backend_id is None else Backend.objects.filter(pk=backend_id)
-    zones = list(backends.order_by().values_list("site__time_zone", flat=True).distinct()[:2])
-    return ZoneInfo(zones[0]) if len(zones) == 1 else timezone.get_current_timezone()
 
 
 def _record_zone(object_id: str) -> tzinfo:
@@ -262,7 +255,7 @@ class BookingAdmin(ServiceAdmin):
                 response.context_data["time_zone"] = timezone.get_current_timezone_name()
             return response
 
-        return self._in_zone(site_zone(), view)
+        return self._in_zone(backend_time_zone_get(), view)
 
     def changeform_view(
         self,
@@ -274,7 +267,7 @@ class BookingAdmin(ServiceAdmin):
         extra = {**(extra_context or {}), "show_save_and_add_another": False}
         if object_id is not None:  # a record: read-only, in its own site's zone
             extra |= {"show_save": False, "show_save_and_continue": False}
-        zone = site_zone() if object_id is None else _record_zone(object_id)
+        zone = backend_time_zone_get() if object_id is None else _record_zone(object_id)
         extra["time_zone"] = str(zone)
         return self._in_zone(
             zone, lambda: super(BookingAdmin, self).changeform_view(request, object_id, form_url, extra)
