@@ -34,9 +34,10 @@ def test_every_demo_researcher_can_book_right_after_the_demo_is_loaded(db):
     assert demo.DEMO_RESEARCHER in usernames
     for n, user in enumerate(researchers.order_by("username")):
         start = noon + datetime.timedelta(minutes=15 * n)
-        project = Project.objects.filter(memberships__user=user).order_by("code").first()
+        theirs = Project.objects.filter(memberships__user=user).order_by("code").first()
+        assert theirs is not None
         booking = booking_create(
-            backend=spark, project=project, user=user, starts_at=start, ends_at=start + datetime.timedelta(minutes=15)
+            backend=spark, project=theirs, user=user, starts_at=start, ends_at=start + datetime.timedelta(minutes=15)
         )
         assert booking.status == BookingStatus.CONFIRMED, user.username
     assert user.check_password(demo.RESEARCHER_PASSWORD)
