@@ -49,6 +49,27 @@ def _refused_form(form_class: type[forms.ModelForm[Any]]) -> type[forms.ModelFor
     return type(form_class.__name__, (form_class,), {"clean": clean})
 
 
+def reset_formset_log(formset: Any) -> None:
+    # The admin's change message reads these lists, which formset.save() would normally fill.
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+def log_inline(formset: Any, form: Any, existed: bool) -> None:
+    if existed:
+        formset.changed_objects.append((form.instance, form.changed_data))
+    else:
+        formset.new_objects.append(form.instance)
+
+
+def domain_error_to_form(form: forms.ModelForm[Any], call: Callable[[], object]) -> None:
+    try:
+        call()
+    except DomainError as exc:
+        form.add_error(None, exc.detail)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+
+
 class ServiceAdmin(admin.ModelAdmin[Any]):
     """Writes go through the app's services: `create_service(**fields)` and `update_service(<instance_kwarg>=obj,
     **changed)`. A rule the service refuses (a DomainError or ValidationError raised while saving) is shown as an

@@ -98,8 +98,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return Response({"detail": str(exc), "code": exceptions.ParseError.default_code}, status=400)
-    if isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+    if isinstance(exc, DjangoPermissionDenied):  # a service's refusal keeps its sentence
+        exc = exceptions.PermissionDenied(*exc.args[:1])
     if isinstance(exc, Http404):  # get_object_or_404: answer DRF's NotFound, so the body carries its `code`
         exc = exceptions.NotFound(*exc.args)
     response = drf_exception_handler(exc, context)

@@ -24,19 +24,22 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
     }
     # Every signed-in user may read (the queryset decides what they see); writes stay staff-only.
     read_authenticated = False
+    # Every signed-in user may also write (the services decide: membership, ownership); `action_permissions` stay
+    # staff-only.
+    write_authenticated = False
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if self.read_authenticated and request.method in permissions.SAFE_METHODS:
-            return True
-        if not user.is_staff:
-            return False
         needed = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         if needed:
             opts = self._queryset(view).model._meta
-            return bool(user.has_perm(f"{opts.app_label}.{needed}_{opts.model_name}"))
+            return bool(user.is_staff and user.has_perm(f"{opts.app_label}.{needed}_{opts.model_name}"))
+        if self.write_authenticated or (self.read_authenticated and request.method in permissions.SAFE_METHODS):
+            return True
+        if not user.is_staff:
+            return False
         return super().has_permission(request, view)
 
 
@@ -44,3 +47,12 @@ class AuthenticatedReadStaffWrite(StaffModelPermissions):
     """Reads for every signed-in user (backends, downtime, calibrations, projects); writes as the base."""
 
     read_authenticated = True
+
+
+class AuthenticatedReadWrite(StaffModelPermissions):
+    """Researchers' own records (bookings, jobs): every signed-in user reads and writes; the queryset shows only their
+    projects' records and the services check membership; the actions in `action_permissions` (approve, reject)
+    stay with staff holding that permission."""
+
+    read_authenticated = True
+    write_authenticated = True

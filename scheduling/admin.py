@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,8 +16,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.admin import ServiceAdmin
+from core.admin import ServiceAdmin, log_inline, reset_formset_log
 from scheduling import admin_bookings  # registers the bookings' admin (autodiscovery imports only this module)
+from scheduling.choices import MembershipRole
 from scheduling.models import (
     Allocation,
     Backend,
@@ -31,15 +32,23 @@ from scheduling.models import (
 from scheduling.selectors import allocation_list_with_usage
 from scheduling.selectors.common import hours_str
 from scheduling.services import (
+    allocation_create,
+    allocation_update,
     backend_create,
     backend_update,
+    booking_policy_update,
+    calibration_create,
     calibration_validate,
     maintenance_window_create,
     maintenance_window_preview,
     maintenance_window_update,
+    membership_add,
     outage_create,
     outage_update,
+    project_create,
+    project_update,
 )
+from scheduling.services.backends import PolicyFields
 from scheduling.services.downtime import MaintenanceResult
 
 
@@ -61,8 +70,12 @@ class BackendAdmin(ServiceAdmin):
     instance_kwarg = "backend"
 
 
+def _policy_update(*, policy: BookingPolicy, **fields: Unpack[PolicyFields]) -> BookingPolicy:
+    return booking_policy_update(backend=policy.backend, **fields)
+
+
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(admin.ModelAdmin[BookingPolicy]):
+class BookingPolicyAdmin(ServiceAdmin):
     list_display = [
         "backend",
         "slot_minutes",
@@ -75,6 +88,8 @@ class BookingPolicyAdmin(admin.ModelAdmin[BookingPolicy]):
     ]
     list_select_related = ["backend"]
     readonly_fields = ["backend"]
+    update_service = staticmethod(_policy_update)
+    instance_kwarg = "policy"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # every backend gets its policy when it is created
@@ -93,12 +108,21 @@ class CalibrationRecordForm(forms.ModelForm[CalibrationRecord]):
 
 
 @admin.register(CalibrationRecord)
-class CalibrationRecordAdmin(admin.ModelAdmin[CalibrationRecord]):
+class CalibrationRecordAdmin(ServiceAdmin):
+    """Calibrations are measurements: recorded through the service, never changed (a new one supersedes)."""
+
     form = CalibrationRecordForm
     list_display = ["backend", "measured_at", "notes"]
     list_filter = ["backend"]
     list_select_related = ["backend"]
     date_hierarchy = "measured_at"
+    create_service = staticmethod(calibration_create)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # jobs name the calibration they ran with
 
 
 class MaintenanceWindowForm(forms.ModelForm[MaintenanceWindow]):
@@ -199,10 +223,17 @@ class MembershipInline(admin.TabularInline[Membership, Project]):
 
 
 class AllocationUsageInline(admin.TabularInline[Allocation, Project]):
+    """The project's allocations and their use; granted and changed on the allocation's own page (its service)."""
+
     model = Allocation
     extra = 0
     fields = ["backend", "hours", "valid_from", "valid_until", "charged", "remaining"]
-    readonly_fields = ["charged", "remaining"]
+    readonly_fields = ["backend", "hours", "valid_from", "valid_until", "charged", "remaining"]
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Allocation]:
         return allocation_list_with_usage(super().get_queryset(request))
@@ -217,20 +248,51 @@ class AllocationUsageInline(admin.TabularInline[Allocation, Project]):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin[Project]):
+class ProjectAdmin(ServiceAdmin):
     list_display = ["code", "title", "institution", "pi", "active"]
     list_filter = ["active", "institution"]
     list_select_related = ["institution", "pi"]
     search_fields = ["code", "title"]
     autocomplete_fields = ["pi"]
     inlines = [MembershipInline, AllocationUsageInline]
+    # The PI becomes a member with role `pi` (project_create / project_update keep that so).
+    create_service = staticmethod(project_create)
+    update_service = staticmethod(project_update)
+    instance_kwarg = "project"
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        # Members are added (or their role changed) through the service, which keeps one row per person.
+        reset_formset_log(formset)
+        for member_form in formset.forms:
+            if not member_form.has_changed() or not member_form.cleaned_data:
+                continue
+            existed = member_form.instance.pk is not None
+            if member_form.cleaned_data.get("DELETE"):
+                if existed:
+                    formset.deleted_objects.append(member_form.instance)
+                    member_form.instance.delete()
+                continue
+            project, user, role = form.instance, member_form.cleaned_data["user"], member_form.cleaned_data["role"]
+            if user.pk == project.pi_id:
+                role = MembershipRole.PI  # the PI's own row follows the project's PI field
+            elif role == MembershipRole.PI:
+                raise ValidationError(gettext("A project has one PI: hand the role over with the project's PI field."))
+            member_form.instance = membership_add(project=project, user=user, role=role)
+            log_inline(formset, member_form, existed)
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin[Allocation]):
+class AllocationAdmin(ServiceAdmin):
     list_display = ["project", "backend", "hours", "charged", "remaining", "valid_from", "valid_until"]
     list_filter = ["backend", "project"]
     date_hierarchy = "valid_from"
+    # Hours may not drop below what the allocation's bookings already hold (allocation_update).
+    create_service = staticmethod(allocation_create)
+    update_service = staticmethod(allocation_update)
+    instance_kwarg = "allocation"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Allocation]:
         return allocation_list_with_usage(super().get_queryset(request))

@@ -14,12 +14,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.admin import ServiceAdmin, adopt_saved, form_fields
+from core.admin import ServiceAdmin, adopt_saved, domain_error_to_form, form_fields, log_inline, reset_formset_log
 from core.errors import DomainError
 from facility import services
-from facility.admin.common import domain_error_to_form, log_inline, reset_formset_log
 from facility.choices import EquipmentStatus
 from facility.models import Equipment, WorkOrder
+from facility.services.equipment import EquipmentFields
 
 # Equipment, with its work orders inline
 
@@ -54,20 +54,7 @@ class WorkOrderInline(admin.TabularInline[WorkOrder, Equipment]):
 class EquipmentForm(forms.ModelForm[Equipment]):
     class Meta:
         model = Equipment
-        fields = [
-            "site",
-            "name",
-            "kind",
-            "manufacturer",
-            "model",
-            "serial_number",
-            "installed_on",
-            "warranty_until",
-            "status",
-            "contract_id",
-            "contract_number",
-            "notes",
-        ]
+        fields = list(EquipmentFields.__annotations__)  # what the service takes
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -130,8 +117,11 @@ class WorkOrderForm(forms.ModelForm[WorkOrder]):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin[WorkOrder]):
+class WorkOrderAdmin(ServiceAdmin):
     form = WorkOrderForm
+    create_service = staticmethod(services.work_order_open)
+    update_service = staticmethod(services.work_order_update)
+    instance_kwarg = "work_order"
     list_display = [
         "title",
         "equipment",
@@ -175,12 +165,11 @@ class WorkOrderAdmin(admin.ModelAdmin[WorkOrder]):
     def site(self, obj: WorkOrder) -> str:
         return str(obj.equipment.site)
 
-    def save_model(self, request: HttpRequest, obj: WorkOrder, form: Any, change: bool) -> None:
-        if change:
-            services.work_order_update(work_order=obj, **form_fields(form))
-            return
-        user = request.user if isinstance(request.user, User) else None
-        adopt_saved(obj, services.work_order_open(user=user, **form_fields(form, list(form.cleaned_data))))
+    def service_fields(self, request: HttpRequest, form: Any, change: bool) -> dict[str, Any]:
+        fields = super().service_fields(request, form, change)
+        if not change:  # who opened it
+            fields["user"] = request.user if isinstance(request.user, User) else None
+        return fields
 
     def _step(self, request: HttpRequest, queryset: QuerySet[WorkOrder], step: Callable[..., Any], verb: str) -> None:
         assert isinstance(request.user, User)

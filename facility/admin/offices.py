@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin import ServiceAdmin, adopt_saved, form_fields
+from core.admin import ServiceAdmin, adopt_saved, domain_error_to_form, form_fields, log_inline, reset_formset_log
 from core.errors import DomainError
 from facility import services
-from facility.admin.common import domain_error_to_form, log_inline, reset_formset_log
 from facility.choices import OfficeStatus
 from facility.models import OfficeActivity, OfficeStaff, RegionalOffice
+from facility.services.offices import OfficeFields
 
 # Offices, with their staff and activities inline
 
@@ -44,18 +44,7 @@ class OfficeActivityInline(admin.TabularInline[OfficeActivity, RegionalOffice]):
 class OfficeForm(forms.ModelForm[RegionalOffice]):
     class Meta:
         model = RegionalOffice
-        fields = [
-            "organization",
-            "name",
-            "city",
-            "country",
-            "time_zone",
-            "opened_on",
-            "closed_on",
-            "status",
-            "head",
-            "notes",
-        ]
+        fields = list(OfficeFields.__annotations__)  # what the service takes
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

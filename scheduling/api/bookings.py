@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from accounts.identity import authenticated_user
 from accounts.models import User
 from core.api import AwareDateTimeField, UtcIsoDateTimeFilter
-from core.permissions import StaffModelPermissions
+from core.permissions import AuthenticatedReadWrite
+from core.viewsets import ServiceViewSet
 from scheduling.api.common import HoursField, UtcDateTimeField
 from scheduling.choices import BookingStatus, CancelReason
 from scheduling.models import Backend, Booking, Project
@@ -89,11 +90,9 @@ class BookingInputSerializer(serializers.Serializer[Any]):
 
 
 def _booking_args(data: dict[str, Any], request: Request) -> dict[str, Any]:
+    """The service's arguments from validated input; who may book for another or outside the policy is the
+    service's rule (`booking_create`), checked there once."""
     requester = authenticated_user(request)
-    if (data.get("override_policy") or data.get("user", requester) != requester) and not (
-        requester.is_staff and requester.has_perm("scheduling.add_booking")
-    ):
-        raise PermissionDenied("Only staff may book for someone else or outside the policy.")
     return {
         "backend": data["backend"],
         "project": data["project"],
@@ -106,68 +105,69 @@ def _booking_args(data: dict[str, Any], request: Request) -> dict[str, Any]:
     }
 
 
-class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Booking]):
+class BookingCancelInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.ChoiceField(
+        choices=[CancelReason.USER, CancelReason.MAINTENANCE], required=False, default=CancelReason.USER
+    )
+
+
+class BookingRejectInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class BookingRepeatSerializer(serializers.Serializer[Any]):
+    freq = serializers.ChoiceField(choices=["daily", "weekly"])
+    count = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    until = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "count" not in attrs and "until" not in attrs:
+            raise serializers.ValidationError("Give count or until.")
+        return attrs
+
+
+class BookingSeriesInputSerializer(BookingInputSerializer):
+    repeat = serializers.DictField()
+
+    def validate_repeat(self, value: dict[str, Any]) -> dict[str, Any]:
+        serializer = BookingRepeatSerializer(data=value)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        until = attrs["repeat"].get("until")
+        if until is not None and until < attrs["start"].date():
+            raise serializers.ValidationError({"repeat": {"until": ["The series ends before its first booking."]}})
+        return attrs
+
+
+class BookingViewSet(ServiceViewSet):
     """Bookings: researchers see and make their projects' bookings; staff see all and approve."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [AuthenticatedReadWrite]
     # Approving and rejecting is for staff who may change bookings (the permission of `StaffModelPermissions`).
     action_permissions = {"approve": "change", "reject": "change"}
+    http_method_names = ["get", "post", "head", "options"]  # a booking changes only through its actions
     serializer_class = BookingOutputSerializer
+    input_serializer = BookingInputSerializer
     filterset_class = BookingFilter
-
-    class CancelInputSerializer(serializers.Serializer[Any]):
-        reason = serializers.ChoiceField(
-            choices=[CancelReason.USER, CancelReason.MAINTENANCE], required=False, default=CancelReason.USER
-        )
-
-    class RejectInputSerializer(serializers.Serializer[Any]):
-        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-
-    class RepeatSerializer(serializers.Serializer[Any]):
-        freq = serializers.ChoiceField(choices=["daily", "weekly"])
-        count = serializers.IntegerField(min_value=1, max_value=100, required=False)
-        until = serializers.DateField(required=False)
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            if "count" not in attrs and "until" not in attrs:
-                raise serializers.ValidationError("Give count or until.")
-            return attrs
-
-    class SeriesInputSerializer(BookingInputSerializer):
-        repeat = serializers.DictField()
-
-        def validate_repeat(self, value: dict[str, Any]) -> dict[str, Any]:
-            serializer = BookingViewSet.RepeatSerializer(data=value)
-            serializer.is_valid(raise_exception=True)
-            return dict(serializer.validated_data)
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            until = attrs["repeat"].get("until")
-            if until is not None and until < attrs["start"].date():
-                raise serializers.ValidationError({"repeat": {"until": ["The series ends before its first booking."]}})
-            return attrs
+    # The output shows no related rows, and the booking path is pinned lean: answer with the service's instance.
+    respond_reloads = False
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Booking.objects.none()
         return booking_list_for_user(user=authenticated_user(self.request))
 
-    @extend_schema(request=BookingInputSerializer, responses={201: BookingOutputSerializer})
-    def create(self, request: Request) -> Response:
-        serializer = BookingInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = booking_create(**_booking_args(serializer.validated_data, request))
-        return Response(BookingOutputSerializer(booking).data, status=201)
+    def service_create(self, request: Request, data: dict[str, Any]) -> Model:
+        return booking_create(**_booking_args(data, request))
 
-    @extend_schema(request=CancelInputSerializer, responses={200: BookingOutputSerializer})
+    @extend_schema(request=BookingCancelInputSerializer, responses={200: BookingOutputSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Cancel; refunded before the free-cancellation cutoff, kept (late cancellation) after it."""
-        booking = self.get_object()
-        serializer = self.CancelInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = booking_cancel(booking=booking, by=authenticated_user(request), **serializer.validated_data)
-        return Response(BookingOutputSerializer(booking).data)
+        data = self.validated(BookingCancelInputSerializer)
+        return self.respond(booking_cancel(booking=self.get_object(), by=authenticated_user(request), **data))
 
     @extend_schema(
         responses=inline_serializer(
@@ -187,23 +187,20 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(booking_cancel_preview(booking=self.get_object()).as_dict())
 
     @extend_schema(request=None, responses={200: BookingOutputSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[StaffModelPermissions])
+    @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Staff: confirm a pending booking."""
-        booking = booking_approve(booking=self.get_object(), by=authenticated_user(request))
-        return Response(BookingOutputSerializer(booking).data)
+        return self.respond(booking_approve(booking=self.get_object(), by=authenticated_user(request)))
 
-    @extend_schema(request=RejectInputSerializer, responses={200: BookingOutputSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[StaffModelPermissions])
+    @extend_schema(request=BookingRejectInputSerializer, responses={200: BookingOutputSerializer})
+    @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """Staff: refuse a pending booking (refunded); an optional `reason` is kept and e-mailed to its user."""
-        serializer = self.RejectInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        booking = booking_reject(booking=self.get_object(), by=authenticated_user(request), **serializer.validated_data)
-        return Response(BookingOutputSerializer(booking).data)
+        data = self.validated(BookingRejectInputSerializer)
+        return self.respond(booking_reject(booking=self.get_object(), by=authenticated_user(request), **data))
 
     @extend_schema(
-        request=SeriesInputSerializer,
+        request=BookingSeriesInputSerializer,
         responses={
             201: inline_serializer(
                 "BookingSeries",
@@ -218,9 +215,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=False, methods=["post"])
     def series(self, request: Request) -> Response:
         """A daily or weekly series: what fits is created, the rest reported per occurrence."""
-        serializer = self.SeriesInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = self.validated(BookingSeriesInputSerializer)
         repeat = data.pop("repeat")
         result = booking_series_create(**_booking_args(data, request), **repeat)
         return Response(

@@ -369,3 +369,28 @@ def test_integrity_error_from_the_constraint_maps_to_booking_conflict(backend, p
     assert exc.value.code == "booking_conflict"
     assert exc.value.extra["conflicts"][0]["kind"] == "booking"
     assert Booking.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint exists only on PostgreSQL")
+def test_a_constraint_refusal_inside_a_series_skips_that_occurrence_and_keeps_the_rest(
+    backend, project, researcher, monkeypatch
+):
+    """The booking's transaction is a savepoint inside the series: its rollback leaves the series usable."""
+    taken = book(backend, project, researcher, at(25), at(26))  # the second daily occurrence's time
+    import scheduling.services.bookings.create as bookings_module
+
+    real = bookings_module.booking_conflict_list
+    calls = []
+
+    def blind(**kwargs):  # the check under the lock misses the overlap once: the constraint catches it
+        calls.append(kwargs)
+        return [] if len(calls) == 2 else real(**kwargs)
+
+    monkeypatch.setattr(bookings_module, "booking_conflict_list", blind)
+    result = booking_series_create(
+        backend=backend, project=project, user=researcher, starts_at=at(1), ends_at=at(2), freq="daily", count=3
+    )
+    assert [b.starts_at for b in result.created] == [at(1), at(49)]
+    assert [(s["start"], s["code"]) for s in result.skipped] == [(at(25), "booking_conflict")]
+    assert Booking.objects.filter(series=result.series).count() == 2
+    assert Booking.objects.exclude(pk=taken.pk).filter(starts_at=at(25)).count() == 0

@@ -17,7 +17,26 @@ from tests.factories import EquipmentFactory, OrganizationFactory, UserFactory
 THREADS = 20
 
 
-def test_concurrent_overlapping_requests_book_exactly_once(transactional_db):
+@pytest.fixture
+def connection_per_client():
+    """Twenty clients of a deployment are twenty worker processes, each with a connection of its own pool; here they
+    are threads of one process, so its pool holds one connection per thread. The wait for a connection stays
+    production's (`DATABASE_POOL_TIMEOUT`): only the pool's size models the processes."""
+    options = connection.settings_dict["OPTIONS"]
+    pool = options.get("pool")
+    if not isinstance(pool, dict):  # SQLite, or the pool switched off
+        yield
+        return
+    connection.close_pool()
+    options["pool"] = {**pool, "min_size": 1, "max_size": THREADS + 2}
+    try:
+        yield
+    finally:
+        connection.close_pool()
+        options["pool"] = pool
+
+
+def test_concurrent_overlapping_requests_book_exactly_once(transactional_db, connection_per_client):
     qpu = EquipmentFactory()
     backend = backend_create(name="race", display_name="Race", site=qpu.site, equipment=qpu)
     users = [UserFactory() for _ in range(THREADS)]

@@ -119,27 +119,23 @@ def _booking_request_check(
         raise _policy_violation("project_inactive", _("The project is not active."))
 
 
-def _booking_save(booking: Booking, *, now: datetime.datetime) -> None:
-    """Save the booking; an overlap the PostgreSQL exclusion constraint catches becomes a booking_conflict."""
-    try:
-        with transaction.atomic():
-            booking.save()
-    except IntegrityError as exc:
-        if EXCLUSION_CONSTRAINT in str(exc):
-            raise DomainError(
-                _("The time overlaps another booking."),
-                code="booking_conflict",
-                conflicts=[
-                    c.as_dict()
-                    for c in booking_conflict_list(
-                        backend=booking.backend, starts_at=booking.starts_at, ends_at=booking.ends_at, now=now
-                    )
-                ],
-            ) from exc
-        raise
+def _overlap_refused(
+    exc: IntegrityError,
+    *,
+    backend: Backend,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    now: datetime.datetime,
+) -> DomainError | None:
+    """The booking_conflict an overlap caught by the PostgreSQL exclusion constraint means; None for other errors."""
+    if EXCLUSION_CONSTRAINT not in str(exc):
+        return None
+    conflicts = booking_conflict_list(backend=backend, starts_at=starts_at, ends_at=ends_at, now=now)
+    return DomainError(
+        _("The time overlaps another booking."), code="booking_conflict", conflicts=[c.as_dict() for c in conflicts]
+    )
 
 
-@transaction.atomic
 def booking_create(
     *,
     backend: Backend,
@@ -161,6 +157,44 @@ def booking_create(
     runs under a lock on the backend row, and the PostgreSQL exclusion constraint backs it up.
     """
     now = now or timezone.now()
+    # The transaction (a savepoint when the caller has one) is rolled back before the refusal is worked out, so
+    # the booking's own INSERT needs no savepoint of its own.
+    try:
+        return _booking_create(
+            backend=backend,
+            project=project,
+            user=user,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            purpose=purpose,
+            created_by=created_by,
+            override_policy=override_policy,
+            series=series,
+            notify=notify,
+            now=now,
+        )
+    except IntegrityError as exc:
+        refusal = _overlap_refused(exc, backend=backend, starts_at=starts_at, ends_at=ends_at, now=now)
+        if refusal is None:
+            raise
+        raise refusal from exc
+
+
+@transaction.atomic
+def _booking_create(
+    *,
+    backend: Backend,
+    project: Project,
+    user: User,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    purpose: str,
+    created_by: User | None,
+    override_policy: bool,
+    series: uuid.UUID | None,
+    notify: bool,
+    now: datetime.datetime,
+) -> Booking:
     created_by = created_by or user
     if (override_policy or created_by.pk != user.pk) and not (
         created_by.is_staff and created_by.has_perm("scheduling.add_booking")
@@ -199,9 +233,10 @@ def booking_create(
     )
     if created_by.is_staff and not needs_approval:
         booking.approved_by, booking.approved_at = created_by, now
-    # Every relation was loaded above and every rule checked under the lock; the database enforces the constraints.
+    # Every relation was loaded above and every rule checked under the lock; the database enforces the constraints
+    # (its exclusion constraint backs the overlap check up: booking_create turns that refusal into booking_conflict).
     fields_validate(booking)
-    _booking_save(booking, now=now)
+    booking.save()
     if notify:
         booking_notify_on_commit(booking.pk, "pending" if needs_approval else "confirmed")
         if needs_approval:  # the staff who may approve it are told that it waits
