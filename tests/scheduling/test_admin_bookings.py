@@ -225,7 +225,7 @@ def test_cancel_action_goes_through_the_service(fm_client, backend, project, res
     [
         ("index", 6),
         ("add form", 8),
-        ("add", 27),
+        ("add", 25),
         ("change page", 6),
         ("reject page", 12),
         ("reject", 20),
