@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.models import WorkerHeartbeat
@@ -33,6 +34,19 @@ def adopt_saved(target: Model, saved: Model) -> None:
         setattr(target, f.attname, getattr(saved, f.attname))
     target._state.adding = False
     target._state.db = saved._state.db
+
+
+REFUSED = "_service_refused"
+
+
+def _refused_form(form_class: type[forms.ModelForm[Any]]) -> type[forms.ModelForm[Any]]:
+    """The admin's form class, made invalid: shown again with its values after the service refused them."""
+
+    def clean(self: forms.ModelForm[Any]) -> dict[str, Any]:
+        form_class.clean(self)
+        raise ValidationError(_("Nothing was saved: change the values and save again."))
+
+    return type(form_class.__name__, (form_class,), {"clean": clean})
 
 
 def reset_formset_log(formset: Any) -> None:
@@ -68,6 +82,8 @@ class ServiceAdmin(admin.ModelAdmin[Any]):
     create_service: Callable[..., Any]
     update_service: Callable[..., Any]
     instance_kwarg: str
+    # On a refusal, show the form again with what was entered (instead of an empty one after a redirect).
+    keep_input_on_refusal = False
 
     def service_fields(self, request: HttpRequest, form: forms.ModelForm[Any], change: bool) -> dict[str, Any]:
         """The form's values the service takes: what changed (on change) or everything (on add)."""
@@ -97,7 +113,16 @@ class ServiceAdmin(admin.ModelAdmin[Any]):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (DomainError, ValidationError) as exc:
             self.message_user(request, refusal_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            if not (self.keep_input_on_refusal and request.method == "POST"):
+                return HttpResponseRedirect(request.get_full_path())
+        # The same POST again, its form now invalid (`get_form`): Django shows it with the values entered; the
+        # refused save was rolled back and nothing is saved this time.
+        setattr(request, REFUSED, True)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return _refused_form(form) if getattr(request, REFUSED, False) else form
 
 
 @admin.register(WorkerHeartbeat)

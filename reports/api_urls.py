@@ -1,20 +1,13 @@
 """REST routes of the reports app (mounted under /api/v1/)."""
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-from reports.api import ReportDetailApi, ReportDownloadApi, ReportListCreateApi
+from reports.api import ReportViewSet
 
 app_name = "reports"
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    path(
-        "reports/",
-        include(
-            [
-                path("", ReportListCreateApi.as_view(), name="report-list"),
-                path("<int:pk>/", ReportDetailApi.as_view(), name="report-detail"),
-                path("<int:pk>/download/", ReportDownloadApi.as_view(), name="report-download"),
-            ]
-        ),
-    )
-]
+router = SimpleRouter()
+router.register("reports", ReportViewSet, basename="report")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -1,17 +1,15 @@
-"""Admin of the scheduling app: thin, every write goes through a service."""
+"""Admin of the scheduling app: thin, every write goes through a service. Bookings: scheduling.admin_bookings."""
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 from typing import Any, Unpack
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -19,19 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.admin import ServiceAdmin, log_inline, reset_formset_log
-from core.errors import DomainError
+from scheduling import admin_bookings, admin_waitlist  # register their admins (autodiscovery imports only this one)
 from scheduling.choices import MembershipRole
 from scheduling.models import (
     Allocation,
     Backend,
-    Booking,
     BookingPolicy,
     CalibrationRecord,
     MaintenanceWindow,
     Membership,
     Outage,
     Project,
-    WaitlistEntry,
 )
 from scheduling.selectors import allocation_list_with_usage
 from scheduling.selectors.common import hours_str
@@ -40,9 +36,7 @@ from scheduling.services import (
     allocation_update,
     backend_create,
     backend_update,
-    booking_approve,
     booking_policy_update,
-    booking_reject,
     calibration_create,
     calibration_validate,
     maintenance_window_create,
@@ -54,7 +48,6 @@ from scheduling.services import (
     project_create,
     project_member_remove,
     project_update,
-    waitlist_leave,
 )
 from scheduling.services.backends import PolicyFields
 from scheduling.services.downtime import MaintenanceResult
@@ -316,125 +309,4 @@ class AllocationAdmin(ServiceAdmin):
         return _hours(getattr(obj, "remaining_hours", None))
 
 
-@admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin[Booking]):
-    """A calendar-like changelist (bookings grouped by day above the list) with approval actions."""
-
-    change_list_template = "admin/scheduling/booking/change_list.html"
-    list_display = [
-        "starts_at",
-        "ends_at",
-        "backend",
-        "project",
-        "user",
-        "status",
-        "charged_hours",
-        "late_cancellation",
-    ]
-    list_filter = ["status", "backend", "project"]
-    list_select_related = ["backend", "project", "user"]
-    date_hierarchy = "starts_at"
-    ordering = ["starts_at"]
-    search_fields = ["project__code", "user__username", "purpose"]
-    actions = ["approve_selected", "reject_selected"]
-    readonly_fields = [
-        "backend",
-        "project",
-        "user",
-        "allocation",
-        "starts_at",
-        "ends_at",
-        "status",
-        "charged_hours",
-        "credited_hours",
-        "cancelled_at",
-        "cancel_reason",
-        "late_cancellation",
-        "override_policy",
-        "series",
-        "approved_by",
-        "approved_at",
-        "reminder_sent_at",
-        "created_by",
-        "created_at",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # bookings are made through the portal or the API, where every rule is checked
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
-        if isinstance(response, TemplateResponse) and response.context_data and "cl" in response.context_data:
-            rows = list(response.context_data["cl"].result_list)
-            response.context_data["calendar_days"] = [
-                (day, list(items))
-                for day, items in itertools.groupby(rows, key=lambda b: timezone.localtime(b.starts_at).date())
-            ]
-        return response
-
-    def _transition(self, request: HttpRequest, queryset: QuerySet[Booking], service: Any, done: str) -> None:
-        assert isinstance(request.user, User)
-        count = 0
-        for booking in queryset:
-            try:
-                service(booking=booking, by=request.user)
-            except (DomainError, PermissionDenied) as exc:
-                self.message_user(request, f"#{booking.pk}: {exc}", messages.ERROR)
-            else:
-                count += 1
-        if count:
-            self.message_user(request, done % {"count": count}, messages.SUCCESS)
-
-    @admin.action(description=_("Approve selected pending bookings"), permissions=["change"])
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._transition(request, queryset, booking_approve, gettext("Approved %(count)d booking(s)."))
-
-    @admin.action(description=_("Reject selected pending bookings"), permissions=["change"])
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        self._transition(request, queryset, booking_reject, gettext("Rejected %(count)d booking(s)."))
-
-
-@admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin[WaitlistEntry]):
-    """Who waits for which time, and what became of it; researchers join in the portal or the API, where a
-    booking's checks apply. Staff may take waiting entries off the list."""
-
-    list_display = ["starts_at", "ends_at", "backend", "project", "user", "status", "booking", "created_at"]
-    list_filter = ["status", "backend"]
-    list_select_related = ["backend", "project", "user", "booking__backend", "booking__project"]
-    date_hierarchy = "starts_at"
-    ordering = ["-created_at"]
-    search_fields = ["project__code", "user__username"]
-    actions = ["leave_selected"]
-    readonly_fields = [
-        "backend",
-        "project",
-        "user",
-        "starts_at",
-        "ends_at",
-        "purpose",
-        "status",
-        "booking",
-        "created_at",
-        "closed_at",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: WaitlistEntry | None = None) -> bool:
-        return False  # an entry is left, never deleted
-
-    @admin.action(description=_("Take selected waiting entries off the waitlist"), permissions=["change"])
-    def leave_selected(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
-        assert isinstance(request.user, User)
-        count = 0
-        for entry in queryset:
-            try:
-                waitlist_leave(entry=entry, by=request.user)
-            except (DomainError, PermissionDenied) as exc:
-                self.message_user(request, f"#{entry.pk}: {exc}", messages.ERROR)
-            else:
-                count += 1
-        if count:
-            self.message_user(request, gettext("Took %(count)d entry(s) off the waitlist.") % {"count": count})
+__all__ = ["admin_bookings", "admin_waitlist"]

@@ -44,6 +44,11 @@ PROJECTS = [
 ]
 # Booking pattern in the site's local time: (hour, minutes long)
 DAILY_SLOTS = [(10, 120), (14, 60), (16, 90)]
+# Future bookings left free under each project's cap (policy.max_future_bookings): a newcomer signing in as a demo
+# researcher right after `make run` can book at once.
+CAP_ROOM = 4
+# The researcher login the README and the start-up banner name.
+DEMO_RESEARCHER = "minseo.lee"
 
 
 def _site() -> Site:
@@ -180,6 +185,8 @@ def _bookings(backend: Backend, projects: list[Project], staff: User) -> int:
     today = timezone.localdate(timezone=zone)
     now = timezone.now()
     made = 0
+    future_cap = max(0, backend.policy.max_future_bookings - CAP_ROOM)
+    future: dict[int, int] = dict.fromkeys((p.pk for p in projects), 0)
     for day in range(-60, 15):
         for index, (hour, minutes) in enumerate(DAILY_SLOTS):
             if (day + index) % 4 == 3:  # leave some idle time
@@ -190,6 +197,8 @@ def _bookings(backend: Backend, projects: list[Project], staff: User) -> int:
             ).astimezone(datetime.UTC)
             ends_at = starts_at + datetime.timedelta(minutes=minutes)
             past = ends_at <= now
+            if not past and future[project.pk] >= future_cap:
+                continue  # leave room under the project's cap for the researchers' own bookings
             member = project.memberships.order_by("role", "pk").last()
             assert member is not None
             try:
@@ -210,6 +219,8 @@ def _bookings(backend: Backend, projects: list[Project], staff: User) -> int:
                 # History: most bookings were used; a few were no-shows (no jobs are seeded here).
                 status = BookingStatus.NO_SHOW if (day + index) % 7 == 0 else BookingStatus.COMPLETED
                 Booking.objects.filter(pk=booking.pk).update(status=status)
+            else:
+                future[project.pk] += 1
             made += 1
     return made
 

@@ -30,7 +30,9 @@ def main() -> int:
             continue
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-            entry.msgstr = ""
+            entry.msgstr = ""  # makemessages' guess from a similar string: wrong more often than not
+            if entry.msgid_plural:
+                entry.msgstr_plural = {0: ""}
         if entry.msgid_plural:
             if not entry.msgstr_plural.get(0) and entry.msgid in glossary:
                 entry.msgstr_plural = {0: glossary[entry.msgid]}

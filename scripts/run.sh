@@ -25,7 +25,7 @@ pids+=($!)
 cat <<MSG
 
   Quantum Facility Records is running (embedded default: SQLite in var/, filesystem broker in var/celery/).
-    Portal      http://$HOST:$PORT/portal/
+    Portal      http://$HOST:$PORT/portal/     login: minseo.lee / researcher (any demo researcher, same password)
     Admin       http://$HOST:$PORT/admin/      login: ${DJANGO_SUPERUSER_USERNAME:-admin} / ${DJANGO_SUPERUSER_PASSWORD:-admin}
     API docs    http://$HOST:$PORT/api/docs/
     Health      http://$HOST:$PORT/readyz

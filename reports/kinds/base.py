@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.validators import validate_time_zone
 from reports.access import report_kinds_requestable
+from reports.labels import metric_label
 from reports.renderers.csv import Row
 
 ProgressFn = Callable[[int], None]
@@ -168,7 +169,7 @@ def records(rows: list[dict[str, Any]], heading: Callable[[dict[str, Any]], str]
     result = []
     for row in rows:
         fields = [
-            (r.metric, r.value if r.unit in ("", "count") else f"{r.value} {r.unit}")
+            (metric_label(r.metric), r.value if r.unit in ("", "count") else f"{r.value} {r.unit}")
             for r in generic_rows("", "", "", row)
         ]
         result.append({"heading": heading(row), "fields": fields})

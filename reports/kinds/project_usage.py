@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from reports.kinds.base import PeriodForm, ProgressFn, ReportKindBase
+from reports.labels import booking_status_label
 from reports.metrics import intervals as iv
 from reports.metrics.numbers import hours_str, num, ratio
 from reports.renderers import charts
@@ -126,7 +127,9 @@ class ProjectUsageKind(ReportKindBase):
         ratios = ("booking_efficiency", "no_show_rate")
         yield from metric_rows("totals", "", "", snapshot["totals"], ratios=ratios)
         for status, count in snapshot["bookings_by_status"].items():
-            yield Row("bookings_by_status", "status", status, "bookings", str(count), "count")
+            yield Row(
+                "bookings_by_status", "status", status, "bookings", str(count), "count", booking_status_label(status)
+            )
         for row in snapshot["by_backend"]:
             yield from metric_rows("by_backend", "backend", row["backend"], row)
         for row in snapshot["by_user"]:
@@ -154,7 +157,10 @@ class ProjectUsageKind(ReportKindBase):
             )
         top = max((float(a["allocation_hours"]) for a in snapshot["allocations"]), default=1.0)
         chart = charts.lines(labels, series, y_max=top, fmt="{:.0f} h") if series else None
-        return {"chart_burn_down": charts.data_uri(chart) if chart else None}
+        return {
+            "chart_burn_down": charts.data_uri(chart) if chart else None,
+            "status_counts": [(booking_status_label(s), n) for s, n in snapshot["bookings_by_status"].items()],
+        }
 
 
 Period = tuple[dt.datetime, dt.datetime]

@@ -1,7 +1,8 @@
-"""The CSV rendering: one tidy long table (section, dimension, key, metric, value, unit).
+"""The CSV rendering: one tidy long table (section, dimension, key, metric, value, unit, label).
 
 UTF-8 with a byte-order mark so that spreadsheets (Excel in particular) detect the encoding; durations in
-hours and ratios in percent, as people read them, while the JSON keeps seconds and fractions.
+hours and ratios in percent, as people read them, while the JSON keeps seconds and fractions. `metric` is the
+machine name to compute on; `label` says it in words, in the requester's language.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-HEADER = ("section", "dimension", "key", "metric", "value", "unit")
+from reports.labels import metric_label
+
+HEADER = ("section", "dimension", "key", "metric", "value", "unit", "label")
 
 
 class Row(NamedTuple):
@@ -22,12 +25,14 @@ class Row(NamedTuple):
     metric: str
     value: str
     unit: str
+    label: str = ""  # empty: the metric's own label (reports.labels), in the language the file is rendered in
 
 
 def metric_rows(
     section: str, dimension: str, key: str, metrics: Mapping[str, Any], *, ratios: Iterable[str] = ()
 ) -> Iterator[Row]:
-    """One row per numeric metric; `*_seconds` become hours, names in `ratios` become percent."""
+    """One row per numeric metric; `*_seconds` become hours, names in `ratios` become percent; a statistic of
+    seconds (`wait_seconds_p50`) stays in seconds."""
     ratio_names = set(ratios)
     for name, value in metrics.items():
         if isinstance(value, (bool, dict, list)):
@@ -38,6 +43,8 @@ def metric_rows(
         elif name in ratio_names:
             shown = "" if value is None else f"{float(value) * 100:.2f}"
             yield Row(section, dimension, key, name, shown, "%")
+        elif "_seconds_" in name:
+            yield Row(section, dimension, key, name, "" if value is None else f"{float(value):g}", "s")
         elif name.endswith("_hours"):
             yield Row(section, dimension, key, name, "" if value is None else str(value), "h")
         elif isinstance(value, int):
@@ -61,5 +68,5 @@ def render_csv(rows: Iterable[Row]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
-    writer.writerows(rows)
+    writer.writerows([*row[:6], row.label or metric_label(row.metric)] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

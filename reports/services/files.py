@@ -73,13 +73,14 @@ def _pdf_context(report: Report) -> dict[str, Any]:
 
 
 def _files_render(report: Report) -> dict[str, bytes]:
-    """The PDF (in the requester's language) and the CSV of the report's snapshot."""
+    """The PDF and the CSV of the report's snapshot, their labels in the requester's language."""
     assert report.snapshot is not None
     spec = get_kind(report.kind)
     language = report.requester.language if report.requester else settings.LANGUAGE_CODE
     with translation.override(language):
         pdf = render_pdf(spec.template, _pdf_context(report))
-    return {ReportFormat.PDF: pdf, ReportFormat.CSV: render_csv(spec.tidy_rows(report.snapshot))}
+        csv = render_csv(spec.tidy_rows(report.snapshot))
+    return {ReportFormat.PDF: pdf, ReportFormat.CSV: csv}
 
 
 def _stored_files(report: Report) -> dict[str, FieldFile]:

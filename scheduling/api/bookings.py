@@ -57,6 +57,7 @@ class BookingOutputSerializer(serializers.ModelSerializer[Booking]):
             "late_cancellation",
             "cancelled_at",
             "cancel_reason",
+            "rejection_reason",
             "override_policy",
             "series",
             "approved_at",
@@ -108,6 +109,10 @@ class BookingCancelInputSerializer(serializers.Serializer[Any]):
     reason = serializers.ChoiceField(
         choices=[CancelReason.USER, CancelReason.MAINTENANCE], required=False, default=CancelReason.USER
     )
+
+
+class BookingRejectInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class BookingRepeatSerializer(serializers.Serializer[Any]):
@@ -187,11 +192,12 @@ class BookingViewSet(ServiceViewSet):
         """Staff: confirm a pending booking."""
         return self.respond(booking_approve(booking=self.get_object(), by=authenticated_user(request)))
 
-    @extend_schema(request=None, responses={200: BookingOutputSerializer})
+    @extend_schema(request=BookingRejectInputSerializer, responses={200: BookingOutputSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        """Staff: refuse a pending booking (refunded)."""
-        return self.respond(booking_reject(booking=self.get_object(), by=authenticated_user(request)))
+        """Staff: refuse a pending booking (refunded); an optional `reason` is kept and e-mailed to its user."""
+        data = self.validated(BookingRejectInputSerializer)
+        return self.respond(booking_reject(booking=self.get_object(), by=authenticated_user(request), **data))
 
     @extend_schema(
         request=BookingSeriesInputSerializer,

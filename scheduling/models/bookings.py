@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.db import in_choices
@@ -56,6 +57,7 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=12, choices=CancelReason.choices, blank=True)
     late_cancellation = models.BooleanField(_("late cancellation"), default=False)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     override_policy = models.BooleanField(_("recorded outside the policy"), default=False)
     series = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
     approved_by = models.ForeignKey(
@@ -94,7 +96,8 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project} on {self.backend} {self.starts_at:%Y-%m-%d %H:%M}"
+        # In the active time zone (the admin activates the site's), with its abbreviation: never a bare UTC time.
+        return f"{self.project} on {self.backend} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M %Z}"
 
     @property
     def hours(self) -> Decimal:

@@ -11,6 +11,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from scheduling.selectors.common import hours_str
+
 # Drawing units; the SVG scales with its container through its viewBox.
 BAR_AREA_HEIGHT = 200
 LEFT_AXIS = 48
@@ -105,7 +107,7 @@ def usage_bar_svg(*, granted: Decimal, used: Decimal) -> SafeString:
     """A horizontal bar of an allocation: used hours over granted hours, with a text alternative."""
     share = float(used / granted) if granted > 0 else 0.0
     share = min(max(share, 0.0), 1.0)
-    label = _("%(used)s of %(granted)s hours used") % {"used": used, "granted": granted}
+    label = _("%(used)s of %(granted)s hours used") % {"used": hours_str(used), "granted": hours_str(granted)}
     state = "bad" if share >= 0.9 else "warn" if share >= 0.7 else "ok"
     return mark_safe(  # noqa: S308 -- numbers and an escaped label only
         f'<svg class="usagebar usagebar--{state}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 8" '

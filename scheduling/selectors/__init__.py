@@ -1,9 +1,10 @@
 """Reads of the scheduling app (re-exported for other apps and the portal)."""
 
 from scheduling.selectors.availability import Availability, backend_availability_get
-from scheduling.selectors.backends import backend_get, backend_list
+from scheduling.selectors.backends import backend_get, backend_list, backend_time_zone_get
 from scheduling.selectors.bookings import (
     Conflict,
+    booking_approver_list,
     booking_conflict_list,
     booking_get_for_user,
     booking_list_for_user,
@@ -26,6 +27,8 @@ __all__ = [
     "backend_availability_get",
     "backend_get",
     "backend_list",
+    "backend_time_zone_get",
+    "booking_approver_list",
     "booking_conflict_list",
     "booking_get_for_user",
     "booking_list_for_user",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from scheduling.models import Backend, CalibrationRecord
 
@@ -27,3 +31,11 @@ def backend_list() -> QuerySet[Backend]:
 
 def backend_get(pk: int) -> Backend | None:
     return backend_list().filter(pk=pk).first()
+
+
+def backend_time_zone_get(backend_id: int | None = None) -> tzinfo:
+    """The time zone of a backend's site (the admin shows bookings in it). Without a backend: the sites' zone when
+    every backend's site shares it, else the zone active for the user."""
+    backends = Backend.objects.all() if backend_id is None else Backend.objects.filter(pk=backend_id)
+    zones = list(backends.order_by().values_list("site__time_zone", flat=True).distinct()[:2])
+    return ZoneInfo(zones[0]) if len(zones) == 1 else timezone.get_current_timezone()

@@ -26,6 +26,18 @@ class Conflict:
         return {"start": iso_z(self.start), "end": iso_z(self.end), "kind": self.kind}
 
 
+def booking_approver_list() -> QuerySet[User]:
+    """Active staff with an e-mail address who may approve bookings (`scheduling.change_booking`, held directly,
+    through a group, or as superuser)."""
+    holds = {"content_type__app_label": "scheduling", "codename": "change_booking"}
+    may_approve = (
+        Q(is_superuser=True)
+        | Q(**{f"user_permissions__{k}": v for k, v in holds.items()})
+        | Q(**{f"groups__permissions__{k}": v for k, v in holds.items()})
+    )
+    return User.objects.filter(may_approve, is_active=True, is_staff=True).exclude(email="").distinct().order_by("pk")
+
+
 def _booking_base() -> QuerySet[Booking]:
     return Booking.objects.select_related("backend", "project", "user")
 

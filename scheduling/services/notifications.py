@@ -11,8 +11,10 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.models import User
 from core.queue import delay_after_commit
 from scheduling.models import Booking
+from scheduling.selectors.bookings import booking_approver_list
 
 logger = logging.getLogger(__name__)
 
@@ -26,24 +28,41 @@ BOOKING_EMAILS = (
     "reminder",
     "waitlist_booked",
 )
+# kind -> e-mailed to the staff who may approve bookings, not to the booking's user
+STAFF_EMAILS = ("approval_requested",)
+
+
+def _send(kind: str, booking: Booking, recipient: User) -> None:
+    """One e-mail, rendered in the recipient's language and time zone."""
+    context: dict[str, Any] = {
+        "booking": booking,
+        "user": recipient,
+        "owner": booking.user,
+        "backend": booking.backend,
+        "project": booking.project,
+    }
+    zone = ZoneInfo(recipient.time_zone)
+    with translation.override(recipient.language or settings.LANGUAGE_CODE), timezone.override(zone):
+        subject = " ".join(render_to_string(f"scheduling/emails/booking_{kind}_subject.txt", context).split())
+        body = render_to_string(f"scheduling/emails/booking_{kind}.txt", context)
+    send_mail(subject, body, None, [recipient.email])
 
 
 def booking_notify(*, booking_id: int, kind: str) -> bool:
-    """Send the booking e-mail of `kind` to the booking's user; False when there is nobody to write to."""
-    if kind not in BOOKING_EMAILS:
+    """Send the booking e-mail of `kind` to the booking's user (or, for a staff e-mail, to every active staff
+    user who may approve bookings); False when there is nobody to write to."""
+    if kind not in BOOKING_EMAILS + STAFF_EMAILS:
         raise ValueError(kind)
     booking = (
         Booking.objects.select_related("backend", "backend__site", "project", "user").filter(pk=booking_id).first()
     )
-    if booking is None or not booking.user.email:
+    if booking is None:
         return False
-    user = booking.user
-    context: dict[str, Any] = {"booking": booking, "user": user, "backend": booking.backend, "project": booking.project}
-    with translation.override(user.language or settings.LANGUAGE_CODE), timezone.override(ZoneInfo(user.time_zone)):
-        subject = " ".join(render_to_string(f"scheduling/emails/booking_{kind}_subject.txt", context).split())
-        body = render_to_string(f"scheduling/emails/booking_{kind}.txt", context)
-    send_mail(subject, body, None, [user.email])
-    return True
+    owner = [booking.user] if booking.user.email else []
+    recipients = list(booking_approver_list()) if kind in STAFF_EMAILS else owner
+    for recipient in recipients:
+        _send(kind, booking, recipient)
+    return bool(recipients)
 
 
 def booking_notify_on_commit(booking_id: int, kind: str) -> None:

@@ -4,8 +4,6 @@ The API's role x kind matrix lives in tests/hardening/test_permissions.py; these
 at a time (no staff flag, no report permission, an inactive account, a member outside the area) and cover the admin.
 """
 
-import json
-
 import pytest
 from django.contrib.auth.models import Group, Permission
 
@@ -165,10 +163,8 @@ def test_admin_add_form_offers_only_the_areas_kinds(db, client, procurement_offi
 
 
 def test_admin_refuses_a_kind_outside_the_area(backend, client, procurement_officer):
-    params = {"backend": backend.pk, "start": "2026-03-02", "end": "2026-03-09"}
-    response = admin_for(client, procurement_officer).post(
-        ADD, {"kind": "utilization", "params": json.dumps(params), "email_to": ""}
-    )
+    fields = {"backend": backend.pk, "start": "2026-03-02", "end": "2026-03-09", "time_zone": "Asia/Seoul"}
+    response = admin_for(client, procurement_officer).post(ADD, {"kind": "utilization", **fields, "email_to": ""})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors  # not one of the offered kinds
     assert not Report.objects.exists()
@@ -177,10 +173,8 @@ def test_admin_refuses_a_kind_outside_the_area(backend, client, procurement_offi
 def test_office_staff_request_office_activity_in_the_admin(
     db, client, office_staff, django_capture_on_commit_callbacks
 ):
-    params = {"start": "2026-01-01", "end": "2026-04-01"}
+    fields = {"start": "2026-01-01", "end": "2026-04-01", "time_zone": "Asia/Seoul"}
     with django_capture_on_commit_callbacks(execute=False):
-        response = admin_for(client, office_staff).post(
-            ADD, {"kind": "office_activity", "params": json.dumps(params), "email_to": ""}
-        )
+        response = admin_for(client, office_staff).post(ADD, {"kind": "office_activity", **fields, "email_to": ""})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Report.objects.get().requester == office_staff

@@ -39,7 +39,7 @@ def test_csv_is_one_tidy_table_in_hours_and_percent(done_report):
     assert file.content_type == "text/csv; charset=utf-8"
     assert file.filename == f"utilization-spark-2026-03-02-2026-03-09-{done_report.pk}.csv"
     rows = read_csv(file.read())
-    assert list(rows[0]) == ["section", "dimension", "key", "metric", "value", "unit"]
+    assert list(rows[0]) == ["section", "dimension", "key", "metric", "value", "unit", "label"]
     totals = {r["metric"]: r for r in rows if r["section"] == "totals"}
     assert (totals["booked_hours"]["value"], totals["booked_hours"]["unit"]) == ("18.00", "h")
     assert (totals["idle_hours"]["value"], totals["period_hours"]["value"]) == ("136.00", "168.00")

@@ -24,6 +24,7 @@ from scheduling.portal.previews import booking_preview, booking_series_preview
 from scheduling.portal.views.base import PAGE_SIZE, PortalView, _pick_backend
 from scheduling.selectors.backends import backend_list
 from scheduling.selectors.bookings import booking_get_for_user, booking_list_for_user
+from scheduling.selectors.common import hours_str
 from scheduling.selectors.projects import project_list_for_user
 from scheduling.services.bookings import (
     booking_cancel,
@@ -179,7 +180,7 @@ class BookingCancelView(PortalView):
             messages.warning(
                 request,
                 _("Booking cancelled. It was cancelled late, so its %(hours)s h stay charged.")
-                % {"hours": booking.charged_hours},
+                % {"hours": hours_str(booking.charged_hours)},
             )
         else:
             messages.success(request, _("Booking cancelled. Its hours were returned to the project's allocation."))

@@ -50,8 +50,9 @@ def booking_approve(*, booking: Booking, by: User, now: datetime.datetime | None
 
 
 @transaction.atomic
-def booking_reject(*, booking: Booking, by: User, now: datetime.datetime | None = None) -> Booking:
-    """Refuse a pending booking (staff): cancelled with reason `rejected`, fully refunded."""
+def booking_reject(*, booking: Booking, by: User, reason: str = "", now: datetime.datetime | None = None) -> Booking:
+    """Refuse a pending booking (staff): cancelled with reason `rejected`, fully refunded; the owner is e-mailed
+    the `reason`. A rejected booking was never approved: it has no `approved_at`."""
     now = now or timezone.now()
     _require_approver(by)
     booking = _lock_booking(booking)
@@ -61,17 +62,9 @@ def booking_reject(*, booking: Booking, by: User, now: datetime.datetime | None 
     booking.cancelled_at = now
     booking.cancel_reason = CancelReason.REJECTED
     booking.charged_hours = ZERO
-    booking.approved_by, booking.approved_at = by, now
+    booking.rejection_reason = reason.strip()
     booking.save(
-        update_fields=[
-            "status",
-            "cancelled_at",
-            "cancel_reason",
-            "charged_hours",
-            "approved_by",
-            "approved_at",
-            "updated_at",
-        ]
+        update_fields=["status", "cancelled_at", "cancel_reason", "charged_hours", "rejection_reason", "updated_at"]
     )
     job_cancel_for_bookings(bookings=[booking.pk], code=JobErrorCode.BOOKING_CANCELLED, now=now)
     booking_notify_on_commit(booking.pk, "rejected")

@@ -239,4 +239,6 @@ def _booking_create(
     booking.save()
     if notify:
         booking_notify_on_commit(booking.pk, "pending" if needs_approval else "confirmed")
+        if needs_approval:  # the staff who may approve it are told that it waits
+            booking_notify_on_commit(booking.pk, "approval_requested")
     return booking
