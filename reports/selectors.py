@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from accounts.models import User
 from reports.access import report_visible_q
@@ -25,3 +26,12 @@ def report_list(*, user: User, kind: str | None = None, status: str | None = Non
     if status:
         reports = reports.filter(status=status)
     return reports.order_by("-created_at", "-pk")
+
+
+def report_get(*, user: User, report_id: int) -> Report:
+    """One report the user may see; 404 for a report outside the user's area, as for any object out of reach."""
+    reports = report_list_visible(user=user).select_related("requester")
+    try:
+        return reports.get(pk=report_id)
+    except Report.DoesNotExist:
+        raise Http404 from None
