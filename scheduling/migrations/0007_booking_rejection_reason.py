@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_job_sweepers'),
+        ('scheduling', '0006_waitlist'),
     ]
 
     operations = [
