@@ -464,4 +464,4 @@ def make_batch_job(booking: Booking, circuits: int = 3, shots: int = 100, **fiel
     for i in range(1, circuits):
         name, source = f"ghz-{2 + i % 4}", sources[i]
         JobCircuitFactory(job=job, index=i, name=name, qasm=source, counts=counts(i), seed=11 + i, **stats(i))
-    return job
+    return Job.objects.get(pk=job.pk)
