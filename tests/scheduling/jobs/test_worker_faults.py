@@ -54,7 +54,7 @@ def test_worker_deaths_rerun_a_job_to_completion_exactly_once_then_fail_it_past_
         return job_submit(user=world.member, backend=world.backend, project=world.project, qasm=qasm, shots=shots)
 
     # 1. A worker is SIGKILLed in the middle of a job (a few seconds of simulation).
-    job = submit(50)
+    job = submit(300)
     workers.append(start_qpu_worker("doomed", tmp_path / "doomed.log"))
     wait_for(lambda: running(job, 1), timeout=60)
     kill_process(workers[0])
@@ -67,7 +67,7 @@ def test_worker_deaths_rerun_a_job_to_completion_exactly_once_then_fail_it_past_
     job.refresh_from_db()
     done = (job.status, job.attempts, job.finished_at, job.counts)
     assert job.attempts == 2
-    assert sum(job.counts.values()) == 50
+    assert sum(job.counts.values()) == 300
     assert JobCircuit.objects.get(job=job).counts == job.counts
     time.sleep(3)  # a late duplicate delivery would change finished_at or attempts
     job.refresh_from_db()
@@ -75,7 +75,7 @@ def test_worker_deaths_rerun_a_job_to_completion_exactly_once_then_fail_it_past_
 
     # 2. A long job loses its worker twice: with QPU_JOB_MAX_ATTEMPTS = 2 it is not run a third time.
     settings.QPU_JOB_MAX_ATTEMPTS = 2
-    doomed = submit(1000)
+    doomed = submit(20_000)
     wait_for(lambda: running(doomed, 1), timeout=60)
     kill_process(workers[1])
     workers.append(start_qpu_worker("second", tmp_path / "second.log"))

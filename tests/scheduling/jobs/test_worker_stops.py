@@ -2,8 +2,8 @@
 each time the worker takes the next job at once. One real Celery worker on Redis for the module, started as
 production runs it, with QPU_JOB_TIME_LIMIT_S = 4 in its environment (DESIGN.md 3.4; issue 15 points 2, 3, 7).
 
-A job is made slow by a circuit that Aer simulates shot by shot (`slow_circuit`: a thousand shots take about a
-minute), never by a hook in the code.
+A job is made slow by a circuit that Aer simulates shot by shot (`slow_circuit`: 20 000 shots take minutes),
+never by a hook in the code.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tests.support import kill_process, slow_circuit, start_qpu_worker, wait_for
 pytestmark = pytest.mark.worker
 
 TIME_LIMIT_S = 4
+LONG = 20_000  # shots of `slow_circuit()`: minutes of simulation, stopped after seconds
 # A cancelled run must be stopped within this (API.md: 10 s); the worker polls the job's row every 0.5 s.
 STOPPED_WITHIN_S = 10
 
@@ -81,7 +82,7 @@ def assert_stopped(job: Job, status: str, code: str) -> None:
 
 
 def test_a_job_past_the_time_limit_fails_and_the_worker_takes_the_next(broker, world):
-    slow = submit(world, slow_circuit(), 1000)  # about a minute of simulation
+    slow = submit(world, slow_circuit(), LONG)
     following = submit(world, ghz(3), 100)
     wait_for(lambda: status_of(slow) == JobStatus.RUNNING, timeout=60)
     started = time.monotonic()
@@ -94,7 +95,7 @@ def test_a_job_past_the_time_limit_fails_and_the_worker_takes_the_next(broker, w
 
 
 def test_cancelling_a_running_job_stops_it_within_seconds(broker, world):
-    slow = submit(world, slow_circuit(), 1000)
+    slow = submit(world, slow_circuit(), LONG)
     following = submit(world, ghz(3), 100)
     wait_for(lambda: status_of(slow) == JobStatus.RUNNING, timeout=60)
     cancelled_at = timezone.now()
@@ -106,7 +107,7 @@ def test_cancelling_a_running_job_stops_it_within_seconds(broker, world):
 
 
 def test_cancelling_a_booking_stops_its_running_job_and_cancels_its_queued_ones(broker, world):
-    slow = submit(world, slow_circuit(), 1000)
+    slow = submit(world, slow_circuit(), LONG)
     queued = submit(world, ghz(3), 100)
     # Another project's job on another backend, in its own booking: the next one the QPU worker takes.
     elsewhere = BookingFactory(in_progress=True)
