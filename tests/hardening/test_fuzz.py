@@ -135,10 +135,12 @@ def _field_ids(data_set: World) -> dict[str, list[int]]:
 
 
 def _path_ids(data_set: World, path: str) -> list[int]:
-    segments = [segment for segment in path.split("/") if segment and not segment.startswith("{")]
-    for segment in reversed(segments):
-        if segment in PATH_OBJECTS:
-            return [data_set.objects[key].pk for key in PATH_OBJECTS[segment]]
+    """Ids of the objects the path's first parameter names: the collection just before it (`/projects/{id}/members/`
+    is a project's)."""
+    segments = [segment for segment in path.split("/") if segment]
+    for before, segment in zip(segments, segments[1:], strict=False):
+        if segment.startswith("{"):
+            return [data_set.objects[key].pk for key in PATH_OBJECTS.get(before, ())]
     return []
 
 
