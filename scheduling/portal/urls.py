@@ -17,4 +17,6 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/cancel/", views.JobCancelView.as_view(), name="job-cancel"),
     path("usage/", views.UsageView.as_view(), name="usage"),
+    path("calibrations/", views.CalibrationHistoryView.as_view(), name="calibration-history"),
+    path("calibrations/<int:pk>/", views.CalibrationDetailView.as_view(), name="calibration-detail"),
 ]

@@ -2,6 +2,7 @@
 
 from scheduling.portal.views.base import PortalView, calibration_summary
 from scheduling.portal.views.bookings import BookingCancelView, BookingCreateView, BookingListView
+from scheduling.portal.views.calibrations import CalibrationDetailView, CalibrationHistoryView
 from scheduling.portal.views.dashboard import CalendarView, DashboardView, UsageView
 from scheduling.portal.views.jobs import JobCancelView, JobCreateView, JobDetailView, JobListView
 
@@ -10,6 +11,8 @@ __all__ = [
     "BookingCreateView",
     "BookingListView",
     "CalendarView",
+    "CalibrationDetailView",
+    "CalibrationHistoryView",
     "DashboardView",
     "JobCancelView",
     "JobCreateView",
