@@ -10,12 +10,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 # Drawing units; the SVG scales with its container through its viewBox.
-WIDTH = 640
+WIDTH = 520
 HEIGHT = 230
-LEFT = 58
+LEFT = 62
 RIGHT = 12
 TOP = 12
-BOTTOM = 30
+BOTTOM = 32
 X_TICKS = 5
 Y_TICKS = 4
 
@@ -88,7 +88,7 @@ def line_chart_svg(
         for cx, cy, when, value in coordinates:
             title = f"{line.name} {when.astimezone(tz).strftime('%Y-%m-%d %H:%M')}: {value:.{decimals}f}"
             parts.append(
-                f'<circle class="dot {css}" cx="{cx:.1f}" cy="{cy:.1f}" r="3"><title>{escape(title)}</title></circle>'
+                f'<circle class="dot {css}" cx="{cx:.1f}" cy="{cy:.1f}" r="3.5"><title>{escape(title)}</title></circle>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 -- every interpolated text is escaped above
