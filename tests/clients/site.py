@@ -153,3 +153,14 @@ def researcher_on(backend: Backend, url: str, *, code: str = "QISKIT-01", book: 
         )
     token = str(Token.objects.get_or_create(user=user)[0].key)
     return Researcher(backend=backend, project=project, user=user, booking=booking, token=token, url=url)
+
+
+def readme_python_blocks(readme: Path, section: str) -> list[str]:
+    """The Python code blocks of a `## ` section of the README, in order (as tests/deploy/readme.py reads bash)."""
+    import re
+
+    text = readme.read_text(encoding="utf-8")
+    start = text.index(f"## {section}\n")
+    end = text.find("\n## ", start + 3)
+    body = text[start : end if end != -1 else len(text)]
+    return [match.group(1) for match in re.finditer(r"^```python\n(.*?)^```$", body, re.MULTILINE | re.DOTALL)]

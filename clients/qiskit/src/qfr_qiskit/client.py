@@ -51,6 +51,7 @@ class QFRClient:
         token: str,
         *,
         timeout: float = 30.0,
+        submit_timeout: float = 600.0,
         session: requests.Session | None = None,
     ) -> None:
         if not token:
@@ -58,6 +59,8 @@ class QFRClient:
         self.url = url.rstrip("/") + "/"
         self.api_url = urljoin(self.url, API_PREFIX)
         self.timeout = timeout
+        # The site checks and compiles every circuit of a batch before it answers: allow it time.
+        self.submit_timeout = submit_timeout
         self.session = session or requests.Session()
         self.session.headers.update(
             {"Authorization": f"Token {token}", "Accept": "application/json", "User-Agent": USER_AGENT}
@@ -94,12 +97,15 @@ class QFRClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         raw: bool = False,
+        timeout: float | None = None,
     ) -> Any:
         """Send one request; return the decoded JSON (or the response itself with `raw`); raise APIError."""
         url = self._absolute(path)
         query = {key: _query_value(value) for key, value in (params or {}).items() if value is not None}
         for attempt in range(RETRIES + 1):
-            response = self.session.request(method, url, params=query or None, json=json, timeout=self.timeout)
+            response = self.session.request(
+                method, url, params=query or None, json=json, timeout=timeout or self.timeout
+            )
             if response.status_code < 400:
                 if raw:
                     return response
@@ -278,7 +284,7 @@ class QFRClient:
 
     def submit_job(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST a job body as API.md describes it (`qasm` or `circuits`); the created job."""
-        record: dict[str, Any] = self.post("jobs/", body)
+        record: dict[str, Any] = self.request("POST", "jobs/", json=body, timeout=self.submit_timeout)
         return record
 
     def job_result(self, job_id: ID) -> dict[str, Any]:
