@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
@@ -22,3 +24,16 @@ def fields_validate(instance: models.Model) -> None:
     relations = [field.name for field in instance._meta.concrete_fields if field.is_relation]
     instance.clean_fields(exclude=relations)
     instance.clean()
+
+
+class JSONArrayAgg(models.Aggregate):
+    """The values of an expression over a group as one JSON array (PostgreSQL `jsonb_agg`, SQLite
+    `json_group_array`): e.g. a row's children as `JSONObject`s in the row's own query, with no query per row.
+    The order of the array is not defined; sort it in Python."""
+
+    function = "JSON_GROUP_ARRAY"
+    name = "JSONArrayAgg"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)

@@ -97,6 +97,7 @@ _EXTRAS: dict[str, dict[str, Any]] = {
         "items": {
             "type": "object",
             "properties": {
+                "circuit": {"type": "integer", "nullable": True, "description": "The circuit's index in a batch."},
                 "line": {"type": "integer", "nullable": True},
                 "column": {"type": "integer", "nullable": True},
                 "message": {"type": "string"},
@@ -106,6 +107,9 @@ _EXTRAS: dict[str, dict[str, Any]] = {
         "description": "`invalid_circuit`: the problems found, with their position where known.",
     },
     "status": {"type": "string", "description": "The object's current status."},
+    "limit": {"type": "integer", "description": "`queue_full`: the most queued + running jobs the policy allows."},
+    "estimated_seconds": {"type": "number", "description": "`exceeds_booking`: the job's estimated QPU seconds."},
+    "remaining_seconds": {"type": "number", "description": "`exceeds_booking`: the seconds left in its booking."},
     "allowed": {
         "type": "array",
         "items": {"type": "string"},

@@ -77,6 +77,7 @@ class BookingPolicyAdmin(admin.ModelAdmin[BookingPolicy]):
         "free_cancel_hours",
         "approval_over_minutes",
         "max_future_bookings",
+        "max_queued_jobs",
     ]
     list_select_related = ["backend"]
     readonly_fields = ["backend"]

@@ -3,8 +3,7 @@
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter
 
-from scheduling.api import backends, bookings, downtime, projects
-from scheduling.api.jobs import job_urlpatterns
+from scheduling.api import backends, bookings, downtime, jobs, projects
 
 router = SimpleRouter()
 router.register("backends", backends.BackendViewSet, basename="backend")
@@ -14,6 +13,6 @@ router.register("calibrations", downtime.CalibrationViewSet, basename="calibrati
 router.register("projects", projects.ProjectViewSet, basename="project")
 router.register("allocations", projects.AllocationViewSet, basename="allocation")
 router.register("bookings", bookings.BookingViewSet, basename="booking")
+router.register("jobs", jobs.JobViewSet, basename="job")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]
-urlpatterns += job_urlpatterns  # /api/v1/jobs/ (issue 6): plain views, not a router

@@ -64,3 +64,19 @@ FINISHED_JOB_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCEL
 class JobCancelReason(models.TextChoices):
     USER = "user", _("Cancelled by the user")
     BOOKING_ENDED = "booking_ended", _("The booking ended before the job ran")
+
+
+class JobErrorCode(models.TextChoices):
+    """Why a job failed or was cancelled (API.md jobs: `error_code`)."""
+
+    TIME_LIMIT = "time_limit", _("Ran past the time limit")
+    WORKER_LOST = "worker_lost", _("Its worker died more times than allowed")
+    BOOKING_ENDED = "booking_ended", _("Its booking ended")
+    BOOKING_CANCELLED = "booking_cancelled", _("Its booking was cancelled")
+    OUTAGE = "outage", _("An outage of the backend")
+    SIMULATION_ERROR = "simulation_error", _("The simulation failed")
+    CANCELLED_BY_USER = "cancelled_by_user", _("Cancelled by the user")
+
+
+# Jobs that hold a place in the backend's queue (the policy's `max_queued_jobs`).
+PENDING_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)

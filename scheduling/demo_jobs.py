@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from scheduling.calibration import calibration_from_record, timing_from_backend
-from scheduling.choices import BookingStatus, JobStatus
-from scheduling.models import Booking, CalibrationRecord, Job
+from scheduling.choices import BookingStatus, JobErrorCode, JobStatus
+from scheduling.models import Booking, CalibrationRecord, Job, JobCircuit
 from scheduling.simulator import RunResult, run
 
 SHOTS = 200
@@ -98,6 +98,8 @@ def _seed_booking(booking: Booking, number: int, results: dict[tuple[int, int, i
             attempts=1,
             enqueued_at=submitted,
             error=DEMO_FAILURE if failed else "",
+            error_code=JobErrorCode.SIMULATION_ERROR if failed else "",
+            estimated_qpu_seconds=result.qpu_seconds,
             depth=result.depth,
             prx_count=result.prx_count,
             cz_count=result.cz_count,
@@ -106,6 +108,17 @@ def _seed_booking(booking: Booking, number: int, results: dict[tuple[int, int, i
         )
         job.full_clean()
         job.save()
+        JobCircuit.objects.create(
+            job=job,
+            index=0,
+            qasm=qasm,
+            depth=result.depth,
+            prx_count=result.prx_count,
+            cz_count=result.cz_count,
+            duration_ns=result.duration_ns,
+            seed=None if failed else seed,
+            counts=None if failed else result.counts,
+        )
         created += 1
         submitted = finished + timedelta(minutes=3)
     return created

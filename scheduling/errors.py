@@ -12,5 +12,7 @@ ERROR_CODES = {
     "no_active_booking": 409,
     "invalid_circuit": 400,
     "job_not_finished": 409,
+    "queue_full": 409,
+    "exceeds_booking": 409,
 }
 error_codes_declare(ERROR_CODES)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from scheduling.services.bookings import booking_reminders_send, booking_sweep
+from scheduling.services.jobs import job_cancel_expired, job_execute, job_publish_stale, job_recover_stranded
 from scheduling.services.notifications import booking_notify
 
 
@@ -16,7 +19,7 @@ def booking_notify_task(booking_id: int, kind: str) -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def booking_sweep_task() -> dict[str, int]:
-    """Beat: mark ended bookings completed or no-show."""
+    """Beat: mark ended bookings completed or no-show (their queued and running jobs cancelled)."""
     return booking_sweep()
 
 
@@ -26,26 +29,25 @@ def booking_reminders_task() -> int:
     return booking_reminders_send()
 
 
-# ---- jobs (issue 6, owned by the jobs engineer): begin --------------------------------------------------
-from scheduling.services.jobs import job_cancel_expired, job_execute, job_publish_stale  # noqa: E402
-
-
-@shared_task(name="scheduling.tasks.job_execute_task", acks_late=True, reject_on_worker_lost=True)
-def job_execute_task(job_id: int, token: str) -> str:
+@shared_task(name="scheduling.tasks.job_execute_task", bind=True, acks_late=True, reject_on_worker_lost=True)
+def job_execute_task(self: Any, job_id: int, token: str) -> str:
     """Run one delivery of a job on the simulated backend (routed to the `qpu` queue by name)."""
-    return job_execute(job_id=job_id, token=token).value
+    return job_execute(job_id=job_id, token=token, worker=self.request.hostname).value
 
 
 @shared_task(name="scheduling.tasks.job_cancel_expired_task", acks_late=True, reject_on_worker_lost=True)
 def job_cancel_expired_task() -> int:
-    """Sweeper: cancel queued jobs whose booking ended (reason `booking_ended`)."""
+    """Sweeper: cancel queued and running jobs whose booking ended or was cancelled."""
     return job_cancel_expired()
 
 
 @shared_task(name="scheduling.tasks.job_publish_stale_task", acks_late=True, reject_on_worker_lost=True)
 def job_publish_stale_task() -> int:
-    """Sweeper: publish again jobs whose broker message was lost (never sent, overdue, or abandoned runs)."""
+    """Sweeper: publish again queued jobs whose broker message was lost (never sent, or overdue)."""
     return job_publish_stale()
 
 
-# ---- jobs (issue 6): end --------------------------------------------------------------------------------
+@shared_task(name="scheduling.tasks.job_recover_stranded_task", acks_late=True, reject_on_worker_lost=True)
+def job_recover_stranded_task() -> dict[str, int]:
+    """Beat, every 30 s: re-queue (or fail, `worker_lost`) running jobs whose worker's heartbeat is gone."""
+    return job_recover_stranded()

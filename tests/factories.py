@@ -35,6 +35,7 @@ from scheduling.models import (
     Booking,
     CalibrationRecord,
     Job,
+    JobCircuit,
     MaintenanceWindow,
     Membership,
     Outage,
@@ -72,6 +73,7 @@ __all__ = [
     "CalibrationRecordFactory",
     "EquipmentFactory",
     "ExchangeRateFactory",
+    "JobCircuitFactory",
     "JobFactory",
     "MaintenanceWindowFactory",
     "MembershipFactory",
@@ -346,6 +348,7 @@ class JobFactory(factory.django.DjangoModelFactory[Job]):
 
     class Meta:
         model = Job
+        skip_postgeneration_save = True
 
     class Params:
         queued = factory.Trait(
@@ -371,6 +374,27 @@ class JobFactory(factory.django.DjangoModelFactory[Job]):
     started_at = None
     submitted_at = factory.LazyAttribute(lambda j: j.started_at or j.booking.starts_at)
 
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: object) -> dict[str, object]:
+        """A failed or cancelled job records why (`error_code`): the simulator failed, or its user cancelled it."""
+        if not kwargs.get("error_code"):
+            codes: dict[str, str] = {JobStatus.FAILED: "simulation_error", JobStatus.CANCELLED: "cancelled_by_user"}
+            kwargs["error_code"] = codes.get(str(kwargs.get("status")), "")
+        return kwargs
+
+    # Its one circuit (a batch: add JobCircuitFactory rows with index 1, 2, ...).
+    circuit = factory.RelatedFactory(
+        "tests.factories.JobCircuitFactory",
+        factory_related_name="job",
+        index=0,
+        qasm=factory.LazyAttribute(lambda c: c.job.qasm),
+        counts=factory.LazyAttribute(lambda c: c.job.counts),
+        seed=factory.LazyAttribute(lambda c: c.job.seed),
+        depth=factory.LazyAttribute(lambda c: c.job.depth),
+        prx_count=factory.LazyAttribute(lambda c: c.job.prx_count),
+        cz_count=factory.LazyAttribute(lambda c: c.job.cz_count),
+    )
+
 
 # reports
 
@@ -391,3 +415,15 @@ def make_backend(name: str = "spark", display_name: str = "IQM Spark", **fields:
     """A backend made by the service, so it has its default policy and calibration."""
     equipment = EquipmentFactory()
     return backend_create(name=name, display_name=display_name, site=equipment.site, equipment=equipment, **fields)
+
+
+class JobCircuitFactory(factory.django.DjangoModelFactory[JobCircuit]):
+    """A circuit of a job (JobFactory makes circuit 0 of each job; add more for a batch)."""
+
+    class Meta:
+        model = JobCircuit
+
+    job = factory.SubFactory(JobFactory)
+    index = factory.Sequence(lambda n: n + 1)
+    name = ""
+    qasm = BELL_CIRCUIT

@@ -88,3 +88,13 @@ PHONE = {"width": 390, "height": 844}
 def csp_violations(messages: list[str]) -> list[str]:
     """The console messages that tell of a Content-Security-Policy violation (the event, or Chromium's own)."""
     return [m for m in messages if m.startswith("CSP violation:") or "Content Security Policy" in m]
+
+
+def slow_circuit(layers: int = 100) -> str:
+    """A 5-qubit circuit with a mid-circuit measurement and `layers` x 5 gates: Aer simulates it shot by shot,
+    tens of milliseconds a shot, so that a job of a few hundred shots really runs for seconds."""
+    layer = "h q[0];\ncx q[0], q[1];\ncx q[1], q[2];\ncx q[2], q[3];\ncx q[3], q[4];\n"
+    return (
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[5];\ncreg m[1];\ncreg c[5];\nh q[0];\nmeasure q[0] -> m[0];\n'
+        f"{layer * layers}measure q -> c;\n"
+    )

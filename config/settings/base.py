@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "CancelReasonEnum": "scheduling.choices.CancelReason",
         "JobStatusEnum": "scheduling.choices.JobStatus",
         "JobCancelReasonEnum": "scheduling.choices.JobCancelReason",
+        "JobErrorCodeEnum": "scheduling.choices.JobErrorCode",
         "ReportKindEnum": "reports.choices.ReportKind",
         "ReportStatusEnum": "reports.choices.ReportStatus",
         "ReportFormatEnum": "reports.choices.ReportFormat",
@@ -272,6 +273,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = 10 * 60, 15 * 60
+# The QPU is shared (DESIGN.md 3.4): a job's simulation is killed past this wall-clock limit (the job fails with
+# `time_limit`, never re-run), and a job whose worker died is run at most this many times (then `worker_lost`).
+QPU_JOB_TIME_LIMIT_S = env.float("QPU_JOB_TIME_LIMIT_S", default=300.0)
+QPU_JOB_MAX_ATTEMPTS = env.int("QPU_JOB_MAX_ATTEMPTS", default=3)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {

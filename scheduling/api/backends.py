@@ -34,6 +34,7 @@ class PolicySerializer(serializers.Serializer[Any]):
     free_cancel_hours = serializers.IntegerField(min_value=0, required=False)
     approval_over_minutes = serializers.IntegerField(min_value=0, allow_null=True, required=False)
     max_future_bookings = serializers.IntegerField(min_value=1, required=False)
+    max_queued_jobs = serializers.IntegerField(min_value=1, required=False)
 
 
 class TimingSerializer(serializers.Serializer[Any]):

@@ -14,10 +14,12 @@ from scheduling.models.backends import (
     default_native_gates,
     default_qubits,
 )
-from scheduling.models.bookings import Booking, Job
+from scheduling.models.bookings import MAX_BATCH_CIRCUITS, MAX_BATCH_SHOTS, Booking, Job, JobCircuit
 from scheduling.models.projects import Allocation, Membership, Project
 
 __all__ = [
+    "MAX_BATCH_CIRCUITS",
+    "MAX_BATCH_SHOTS",
     "MAX_SHOTS",
     "NATIVE_GATES",
     "STAR_COUPLERS",
@@ -28,6 +30,7 @@ __all__ = [
     "BookingPolicy",
     "CalibrationRecord",
     "Job",
+    "JobCircuit",
     "MaintenanceWindow",
     "Membership",
     "Outage",

@@ -85,6 +85,7 @@ class BookingPolicy(models.Model):
         _("approval needed over (minutes)"), null=True, blank=True, help_text=_("Empty: no approval needed.")
     )
     max_future_bookings = models.PositiveIntegerField(_("future bookings per project"), default=10)
+    max_queued_jobs = models.PositiveIntegerField(_("queued and running jobs per project"), default=20, db_default=20)
 
     class Meta:
         verbose_name = _("booking policy")
@@ -95,6 +96,7 @@ class BookingPolicy(models.Model):
             models.CheckConstraint(condition=Q(max_minutes__gte=F("min_minutes")), name="policy_max_at_least_min"),
             models.CheckConstraint(condition=Q(horizon_days__gt=0), name="policy_horizon_positive"),
             models.CheckConstraint(condition=Q(max_future_bookings__gt=0), name="policy_cap_positive"),
+            models.CheckConstraint(condition=Q(max_queued_jobs__gt=0), name="policy_queue_cap_positive"),
         ]
 
     def __str__(self) -> str:

@@ -14,10 +14,16 @@ from scheduling.choices import (
     BookingStatus,
     CancelReason,
     JobCancelReason,
+    JobErrorCode,
     JobStatus,
 )
 from scheduling.models.backends import MAX_SHOTS, Backend, CalibrationRecord
 from scheduling.models.projects import Allocation, Project
+
+# The simulator's batch limits (scheduling.simulator), repeated so that models do not import Qiskit; a test checks
+# that they agree.
+MAX_BATCH_CIRCUITS = 500
+MAX_BATCH_SHOTS = 1_000_000  # shots x circuits of one job
 
 
 class Booking(models.Model):
@@ -96,7 +102,10 @@ class Booking(models.Model):
 
 
 class Job(models.Model):
-    """An OpenQASM circuit run on a backend within a booking, with its counts and metered QPU time."""
+    """One circuit or a batch (`circuits`) run on a backend within a booking, with its metered QPU time.
+
+    `qasm` is the first circuit's source and `counts` its counts; depth, PRX and CZ counts sum over the circuits.
+    """
 
     backend = models.ForeignKey(Backend, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("backend"))
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("project"))
@@ -113,8 +122,12 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The older, coarser field: `user` or `booking_ended` (an ended or cancelled booking); `error_code` says which.
     cancel_reason = models.CharField(
         _("cancellation reason"), max_length=16, choices=JobCancelReason.choices, blank=True
+    )
+    error_code = models.CharField(
+        _("error code"), max_length=20, choices=JobErrorCode.choices, blank=True, default="", db_default=""
     )
     calibration = models.ForeignKey(
         CalibrationRecord,
@@ -129,8 +142,11 @@ class Job(models.Model):
     cz_count = models.PositiveIntegerField(_("CZ gates"), null=True, blank=True)
     counts = models.JSONField(_("counts"), null=True, blank=True)
     qpu_seconds = models.FloatField(_("metered QPU seconds"), null=True, blank=True)
+    estimated_qpu_seconds = models.FloatField(_("estimated QPU seconds"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     enqueued_at = models.DateTimeField(_("handed to the broker at"), null=True, blank=True)
+    # The Celery worker (`name@host`) running the job; its heartbeat (core.heartbeat) shows it is alive.
+    worker = models.CharField(_("worker"), max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -150,12 +166,56 @@ class Job(models.Model):
             models.CheckConstraint(
                 condition=Q(qpu_seconds__isnull=True) | Q(qpu_seconds__gte=0), name="job_qpu_seconds_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(estimated_qpu_seconds__isnull=True) | Q(estimated_qpu_seconds__gte=0),
+                name="job_estimate_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(error_code="") | in_choices("error_code", JobErrorCode), name="job_error_code_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(error_code="") | Q(status__in=[JobStatus.FAILED, JobStatus.CANCELLED]),
+                name="job_error_code_only_when_finished_badly",
+            ),
         ]
         indexes = [
             models.Index(fields=["backend", "started_at"]),
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["booking", "status"]),
+            models.Index(fields=["project", "backend", "status"]),
         ]
 
     def __str__(self) -> str:
         return self.name or f"job {self.pk}"
+
+
+class JobCircuit(models.Model):
+    """One circuit of a job (index 0 for a single circuit): its source, transpiled form and stats, and counts."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="circuits", verbose_name=_("job"))
+    index = models.PositiveIntegerField(_("index"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    qasm = models.TextField(_("OpenQASM source"))
+    depth = models.PositiveIntegerField(_("depth"), null=True, blank=True)
+    prx_count = models.PositiveIntegerField(_("PRX gates"), null=True, blank=True)
+    cz_count = models.PositiveIntegerField(_("CZ gates"), null=True, blank=True)
+    duration_ns = models.FloatField(_("duration (ns)"), null=True, blank=True)
+    # The transpiled circuit (QPY), so that the worker neither parses nor transpiles again.
+    compiled = models.BinaryField(_("transpiled circuit (QPY)"), null=True, blank=True)
+    seed = models.BigIntegerField(_("seed"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        verbose_name = _("job circuit")
+        verbose_name_plural = _("job circuits")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="job_circuit_index_unique"),
+            models.CheckConstraint(condition=Q(index__lt=MAX_BATCH_CIRCUITS), name="job_circuit_index_in_range"),
+            models.CheckConstraint(
+                condition=Q(duration_ns__isnull=True) | Q(duration_ns__gte=0), name="job_circuit_duration_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"circuit {self.index}"

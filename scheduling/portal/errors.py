@@ -66,6 +66,10 @@ def domain_error_message(exc: DomainError) -> tuple[str | None, str]:
         return "project", _("You are not a member of this project.")
     if exc.code == "invalid_circuit":
         return "qasm", _("The circuit cannot run on this backend.")
+    if exc.code == "exceeds_booking":
+        return "shots", exc.detail
+    if exc.code == "queue_full":
+        return "project", exc.detail
     if exc.code == "no_active_booking":
         return "booking", _(
             "Your project has no booking on this backend in progress or to come. Book time first, then submit."

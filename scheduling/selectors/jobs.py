@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.http import Http404
 
 from accounts.models import User
+from core.db import JSONArrayAgg
 from scheduling.choices import BackendStatus, BookingStatus
-from scheduling.models import Backend, Booking, Job, Membership, Project
+from scheduling.models import Backend, Booking, Job, JobCircuit, Membership, Project
 
 
 def job_list_visible(*, user: User) -> QuerySet[Job]:
@@ -18,6 +20,39 @@ def job_list_visible(*, user: User) -> QuerySet[Job]:
     if not (user.is_staff and user.has_perm("scheduling.view_job")):
         jobs = jobs.filter(project__in=Membership.objects.filter(user=user).values("project_id"))
     return jobs.order_by("-submitted_at", "-pk")
+
+
+def job_list_with_circuits(*, user: User) -> QuerySet[Job]:
+    """`job_list_visible`, each job annotated with `circuit_summaries`: a JSON list of its circuits' index, name
+    and transpiled stats (no source or counts), gathered in the same query (no query per job)."""
+    summaries = (
+        JobCircuit.objects.filter(job=OuterRef("pk"))
+        .order_by()
+        .values("job")
+        .annotate(
+            all=JSONArrayAgg(JSONObject(index="index", name="name", depth="depth", prx="prx_count", cz="cz_count"))
+        )
+        .values("all")
+    )
+    return job_list_visible(user=user).annotate(circuit_summaries=Subquery(summaries, output_field=JSONField()))
+
+
+def job_circuit_list(*, job: Job) -> list[JobCircuit]:
+    """The circuits of a job in order, without source, compiled form or counts (a batch's table)."""
+    return list(job.circuits.order_by("index").only("pk", "job_id", "index", "name", "depth", "prx_count", "cz_count"))
+
+
+def job_circuit_results(*, job: Job) -> list[JobCircuit]:
+    """The circuits of a job with their counts, in order (no source, no compiled form)."""
+    return list(job.circuits.order_by("index").only("pk", "job_id", "index", "name", "seed", "counts"))
+
+
+def job_circuit_get(*, job: Job, index: int) -> JobCircuit:
+    """One circuit of a job by its index; Http404 if the job has none with it."""
+    circuit = job.circuits.filter(index=index).defer("compiled").first()
+    if circuit is None:
+        raise Http404
+    return circuit
 
 
 def job_get_visible(*, user: User, job_id: int) -> Job:

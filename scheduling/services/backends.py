@@ -25,6 +25,7 @@ class PolicyFields(TypedDict, total=False):
     free_cancel_hours: int
     approval_over_minutes: int | None
     max_future_bookings: int
+    max_queued_jobs: int
 
 
 class BackendDetails(TypedDict, total=False):

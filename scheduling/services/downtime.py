@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from facility.models import WorkOrder
-from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelReason
+from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelReason, JobErrorCode
 from scheduling.models import Backend, Booking, MaintenanceWindow, Outage
 from scheduling.selectors.bookings import booking_list_overlapping
 from scheduling.selectors.common import hours_between
+from scheduling.services.jobs import job_cancel_for_bookings, job_fail_for_outage
 from scheduling.services.notifications import booking_notify_on_commit
 
 ZERO = Decimal("0")
@@ -91,6 +92,7 @@ def maintenance_window_save(
             charged_hours=ZERO,
             updated_at=now,
         )
+        job_cancel_for_bookings(bookings=cancelled, code=JobErrorCode.BOOKING_CANCELLED, now=now)
         for pk in cancelled:
             booking_notify_on_commit(pk, "cancelled_maintenance")
     return MaintenanceResult(window=window, cancelled_bookings=cancelled)
@@ -150,9 +152,13 @@ def outage_credit(*, outage: Outage, now: datetime.datetime | None = None) -> li
 
 @transaction.atomic
 def outage_save(*, outage: Outage, now: datetime.datetime | None = None) -> Outage:
-    """Save a new or changed outage; closing it (an end is set) credits the booked time it took."""
+    """Save a new or changed outage; closing it (an end is set) credits the booked time it took. While it is
+    ongoing the backend's running job is failed (`outage`) and queued jobs are held."""
     outage.full_clean()
     outage.save()
+    moment = now or timezone.now()
+    if outage.starts_at <= moment and (outage.ends_at is None or outage.ends_at > moment):
+        job_fail_for_outage(backend=outage.backend, now=moment)
     if outage.ends_at is not None and outage.credited_at is None:
         outage_credit(outage=outage, now=now)
     return outage

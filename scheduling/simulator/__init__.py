@@ -3,6 +3,18 @@
 Pure Python (Qiskit and Qiskit Aer); nothing here imports Django.
 """
 
+from scheduling.simulator.batch import (
+    MAX_BATCH_CIRCUITS,
+    MAX_BATCH_SHOTS,
+    BatchResult,
+    CircuitRun,
+    SimulationError,
+    check_batch_shots,
+    estimate_seconds,
+    prepare_batch,
+    run_batch,
+)
+from scheduling.simulator.cache import CacheInfo, device_noise, noise_cache_info
 from scheduling.simulator.circuits import (
     ALLOWED_OPERATIONS,
     SEED_TRANSPILER,
@@ -33,6 +45,7 @@ from scheduling.simulator.device import (
     validate_calibration,
 )
 from scheduling.simulator.execute import MAX_SEED, MAX_SHOTS, MIN_SHOTS, RunResult, run
+from scheduling.simulator.isolation import RunStopped, SimulationFailed, TimeLimitExceeded, run_isolated
 from scheduling.simulator.metering import metered_seconds
 from scheduling.simulator.noise import build_noise_model, depolarizing_parameter
 from scheduling.simulator.parsing import (
@@ -50,6 +63,8 @@ __all__ = [
     "COUPLERS",
     "DEFAULT_CALIBRATION",
     "DEFAULT_TIMING",
+    "MAX_BATCH_CIRCUITS",
+    "MAX_BATCH_SHOTS",
     "MAX_CLASSICAL_BITS",
     "MAX_EXPANDED_OPERATIONS",
     "MAX_NATIVE_OPERATIONS",
@@ -62,27 +77,41 @@ __all__ = [
     "QISKIT_GATE_NAMES",
     "QUBITS",
     "SEED_TRANSPILER",
+    "BatchResult",
+    "CacheInfo",
     "Calibration",
     "CalibrationError",
     "CircuitError",
     "CircuitIssue",
+    "CircuitRun",
     "RunResult",
+    "RunStopped",
+    "SimulationError",
+    "SimulationFailed",
+    "TimeLimitExceeded",
     "TimingProfile",
     "TranspiledCircuit",
     "build_noise_model",
     "build_target",
+    "check_batch_shots",
     "check_circuit",
     "circuit_duration_ns",
     "coupler_indices",
     "coupler_name",
     "coupling_map",
     "depolarizing_parameter",
+    "device_noise",
+    "estimate_seconds",
     "metered_seconds",
+    "noise_cache_info",
     "parse_circuit",
     "parse_coupler_name",
+    "prepare_batch",
     "prepare_circuit",
     "qubit_index",
     "run",
+    "run_batch",
+    "run_isolated",
     "transpile_circuit",
     "uniform_calibration",
     "validate_calibration",

@@ -58,6 +58,10 @@ class CalibrationError(ValueError):
         self.problems = problems
         super().__init__("invalid calibration: " + "; ".join(problems))
 
+    def __reduce__(self) -> tuple[type[CalibrationError], tuple[list[str]]]:
+        # Pickle by problems, not by message, so the error crosses a process boundary intact.
+        return type(self), (self.problems,)
+
 
 DEFAULT_TIMING = TimingProfile()
 

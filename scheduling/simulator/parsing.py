@@ -38,18 +38,20 @@ _QASM3_POSITION = re.compile(r"\A(?:L([0-9]+):C([0-9]+)|([0-9]+),([0-9]+)):\s*(.
 
 @dataclass(frozen=True)
 class CircuitIssue:
-    """One problem with a submitted circuit; line and column are 1-based when known."""
+    """One problem with a submitted circuit; line and column are 1-based when known, circuit is its batch index."""
 
     line: int | None
     column: int | None
     message: str
+    circuit: int | None = None
 
     def __str__(self) -> str:
+        prefix = "" if self.circuit is None else f"circuit {self.circuit}: "
         if self.line is None:
-            return self.message
+            return prefix + self.message
         if self.column is None:
-            return f"line {self.line}: {self.message}"
-        return f"line {self.line}, column {self.column}: {self.message}"
+            return f"{prefix}line {self.line}: {self.message}"
+        return f"{prefix}line {self.line}, column {self.column}: {self.message}"
 
 
 class CircuitError(ValueError):
@@ -58,6 +60,10 @@ class CircuitError(ValueError):
     def __init__(self, issues: Sequence[CircuitIssue]) -> None:
         self.issues = list(issues)
         super().__init__("; ".join(str(issue) for issue in self.issues))
+
+    def __reduce__(self) -> tuple[type[CircuitError], tuple[list[CircuitIssue]]]:
+        # Pickle by issues, not by message, so the error crosses a process boundary intact.
+        return type(self), (self.issues,)
 
     @classmethod
     def single(cls, message: str, line: int | None = None, column: int | None = None) -> CircuitError:

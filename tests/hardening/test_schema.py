@@ -93,17 +93,19 @@ API_ERROR_CODES = {
     "amendment_required": 409,
     "report_not_ready": 409,
     "request_too_large": 413,
+    "queue_full": 409,
+    "exceeds_booking": 409,
 }
-# Parts of API.md that open issues build (issue 15: the shared QPU's job limits; issue 18: project members and the
-# waitlist). They are kept apart, not dropped: while one is missing from the API it is listed here, and
-# `test_planned_parts_of_api_md_are_not_built_yet` fails the moment it is built, so it moves into the lists above.
+# Parts of API.md that open issues build (issue 18: project members and the waitlist). They are kept apart, not
+# dropped: while one is missing from the API it is listed here, and `test_planned_parts_of_api_md_are_not_built_yet`
+# fails the moment it is built, so it moves into the lists above.
 PLANNED_PATHS = {
     "/api/v1/projects/{}/members/": "issue 18",
     "/api/v1/projects/{}/members/{}/": "issue 18",
     "/api/v1/waitlist/": "issue 18",
     "/api/v1/waitlist/{}/": "issue 18",
 }
-PLANNED_ERROR_CODES = {"queue_full": 409, "exceeds_booking": 409, "not_pi": 403, "slot_free": 409}
+PLANNED_ERROR_CODES = {"not_pi": 403, "slot_free": 409}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

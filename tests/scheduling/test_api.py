@@ -45,6 +45,7 @@ def test_backend_list_fields_for_researchers(make_client, researcher, backend):
         "free_cancel_hours": 24,
         "approval_over_minutes": None,
         "max_future_bookings": 10,
+        "max_queued_jobs": 20,
     }
     assert item["timing"] == {
         "prx_ns": 120,

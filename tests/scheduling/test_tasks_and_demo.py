@@ -16,16 +16,19 @@ from tests.support import at, book
 
 def test_beat_schedules_are_created_by_migration(db):
     # Transactional tests flush the tables, so run the data migration's function again (it is idempotent).
-    for name in ("0003_periodic_tasks", "0004_job_sweepers"):
+    for name in ("0003_periodic_tasks", "0004_job_sweepers", "0005_job_batches"):
         migration = importlib.import_module(f"scheduling.migrations.{name}")
         migration.create_tasks(django_apps, None)
         migration.create_tasks(django_apps, None)
-    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 4
+    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 5
     tasks = dict(PeriodicTask.objects.values_list("task", "enabled"))
     assert tasks["scheduling.tasks.booking_sweep_task"] is True
     assert tasks["scheduling.tasks.booking_reminders_task"] is True
     assert tasks["scheduling.tasks.job_cancel_expired_task"] is True
     assert tasks["scheduling.tasks.job_publish_stale_task"] is True
+    # Stranded runs are looked for every 30 s, so that a dead worker's job is noticed within a minute.
+    stranded = PeriodicTask.objects.select_related("interval").get(task="scheduling.tasks.job_recover_stranded_task")
+    assert (stranded.enabled, stranded.interval.every, stranded.interval.period) == (True, 30, "seconds")
 
 
 @pytest.mark.usefixtures("now")

@@ -20,7 +20,7 @@ from scheduling.portal.forms import JobForm
 from scheduling.portal.views.base import PAGE_SIZE, PortalView
 from scheduling.selectors.backends import backend_list
 from scheduling.selectors.bookings import booking_get_for_user, booking_list_for_user
-from scheduling.selectors.jobs import job_get_visible, job_list_visible
+from scheduling.selectors.jobs import job_circuit_get, job_circuit_list, job_get_visible, job_list_visible
 from scheduling.selectors.projects import project_list_for_user
 from scheduling.services.jobs import job_cancel, job_submit
 
@@ -92,17 +92,36 @@ class JobCreateView(PortalView):
 
 
 class JobDetailView(PortalView):
-    """One job: status, the counts as a histogram (SVG with a table fallback) and the metered QPU time."""
+    """One job: status, the counts as a histogram (SVG with a table fallback) and the metered QPU time.
+
+    A batch lists its circuits; the histogram shows one circuit at a time (`?circuit=<index>`, the first by
+    default), so that a page never draws hundreds of histograms."""
 
     nav = "jobs"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = job_get_visible(user=self.user, job_id=pk)
-        context: dict[str, Any] = {"job": job, "finished": job.status not in (JobStatus.QUEUED, JobStatus.RUNNING)}
-        if job.counts:
-            label = _("Histogram of the measured counts of %(shots)s shots") % {"shots": job.shots}
-            context["histogram"] = svg.histogram_svg(job.counts, label=label)
-            context["bars"] = svg.histogram_bars(job.counts)
+        circuits = job_circuit_list(job=job)
+        chosen = request.GET.get("circuit", "0")
+        index = int(chosen) if chosen.isdigit() and int(chosen) < len(circuits) else 0
+        context: dict[str, Any] = {
+            "job": job,
+            "finished": job.status not in (JobStatus.QUEUED, JobStatus.RUNNING),
+            "circuits": circuits if len(circuits) > 1 else [],
+            "chosen": index,
+        }
+        if circuits:
+            circuit = job_circuit_get(job=job, index=index)
+            context["circuit"] = circuit
+            if circuit.counts and job.status == JobStatus.COMPLETED:
+                label = _("Histogram of the measured counts of %(shots)s shots") % {"shots": job.shots}
+                if len(circuits) > 1:
+                    label = _("Histogram of the measured counts of %(shots)s shots of circuit %(index)s") % {
+                        "shots": job.shots,
+                        "index": index,
+                    }
+                context["histogram"] = svg.histogram_svg(circuit.counts, label=label)
+                context["bars"] = svg.histogram_bars(circuit.counts)
         return self.render("portal/job_detail.html", context)
 
 

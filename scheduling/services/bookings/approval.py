@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
-from scheduling.choices import BookingStatus, CancelReason
+from scheduling.choices import BookingStatus, CancelReason, JobErrorCode
 from scheduling.models import Booking
 from scheduling.services.bookings.cancel import _lock_booking
 from scheduling.services.bookings.create import ZERO
+from scheduling.services.jobs import job_cancel_for_bookings
 from scheduling.services.notifications import booking_notify_on_commit
 
 
@@ -71,5 +72,6 @@ def booking_reject(*, booking: Booking, by: User, now: datetime.datetime | None 
             "updated_at",
         ]
     )
+    job_cancel_for_bookings(bookings=[booking.pk], code=JobErrorCode.BOOKING_CANCELLED, now=now)
     booking_notify_on_commit(booking.pk, "rejected")
     return booking

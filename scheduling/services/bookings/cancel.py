@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
-from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelReason, MembershipRole
+from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus, CancelReason, JobErrorCode, MembershipRole
 from scheduling.models import Booking, BookingPolicy, Membership
 from scheduling.selectors.common import hours_str
 from scheduling.services.bookings.create import ZERO
+from scheduling.services.jobs import job_cancel_for_bookings
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def booking_cancel(
 ) -> Booking:
     """Cancel a pending or confirmed booking that has not ended, refunding per `booking_cancel_preview`.
 
-    The booking's user, the project's PI and staff may cancel.
+    The booking's user, the project's PI and staff may cancel. Its queued jobs are cancelled and its running one
+    stopped (`booking_cancelled`), under the booking's row lock that job submission takes too.
     """
     now = now or timezone.now()
     booking = _lock_booking(booking)
@@ -101,4 +103,5 @@ def booking_cancel(
     booking.save(
         update_fields=["status", "cancelled_at", "cancel_reason", "late_cancellation", "charged_hours", "updated_at"]
     )
+    job_cancel_for_bookings(bookings=[booking.pk], code=JobErrorCode.BOOKING_CANCELLED, now=now)
     return booking

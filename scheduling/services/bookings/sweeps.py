@@ -8,9 +8,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from scheduling.choices import BookingStatus, CancelReason
+from scheduling.choices import BookingStatus, CancelReason, JobErrorCode
 from scheduling.models import Booking, Job
 from scheduling.services.bookings.create import ZERO
+from scheduling.services.jobs import job_cancel_for_bookings
 from scheduling.services.notifications import booking_notify
 
 REMINDER_LEAD = datetime.timedelta(hours=24)
@@ -19,9 +20,11 @@ REMINDER_LEAD = datetime.timedelta(hours=24)
 @transaction.atomic
 def booking_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Settle ended bookings: `completed` if a job ran in it, else `no_show`; pending ones never approved are
-    cancelled as rejected (refunded). Idempotent."""
+    cancelled as rejected (refunded); the queued and running jobs of ended bookings are cancelled (`booking_ended`).
+    Idempotent."""
     now = now or timezone.now()
     ended = Booking.objects.filter(status=BookingStatus.CONFIRMED, ends_at__lte=now)
+    job_cancel_for_bookings(bookings=ended.values_list("pk", flat=True), code=JobErrorCode.BOOKING_ENDED, now=now)
     ran = Job.objects.filter(booking=OuterRef("pk"), started_at__isnull=False)
     completed = ended.filter(Exists(ran)).update(status=BookingStatus.COMPLETED, updated_at=now)
     no_show = ended.update(status=BookingStatus.NO_SHOW, updated_at=now)

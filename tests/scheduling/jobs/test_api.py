@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from scheduling.choices import JobStatus
-from scheduling.models import Job
+from scheduling.models import BookingPolicy, Job
 from scheduling.tasks import job_execute_task
-from tests.factories import GHZ3, BookingFactory, JobFactory, MembershipFactory, StaffFactory
+from tests.factories import GHZ3, BookingFactory, JobCircuitFactory, JobFactory, MembershipFactory, StaffFactory, ghz
 
 URL = "/api/v1/jobs/"
 FIELDS = {
@@ -25,9 +25,12 @@ FIELDS = {
     "started_at",
     "finished_at",
     "error",
+    "error_code",
     "calibration",
     "transpiled",
     "qpu_seconds",
+    "estimated_qpu_seconds",
+    "circuits",
 }
 
 
@@ -52,7 +55,12 @@ def test_post_queues_a_job(world, client):
     assert set(response.data) >= FIELDS
     assert response.data["status"] == "queued"
     assert response.data["booking"] == world.booking.pk
-    assert response.data["transpiled"] == {"depth": None, "prx": None, "cz": None}
+    assert response.data["error_code"] is None
+    transpiled = response.data["transpiled"]
+    assert transpiled["depth"] > 0
+    assert transpiled["cz"] >= 2
+    assert response.data["circuits"] == [{"index": 0, "name": "", "transpiled": transpiled}]
+    assert response.data["estimated_qpu_seconds"] == pytest.approx(2 + 300 * 201.5e-6, abs=0.01)
     assert Job.objects.get().shots == 300
 
 
@@ -66,7 +74,8 @@ def test_post_invalid_circuit_answers_400_with_positions(world, client):
     response = client.post(URL, body(world, qasm="OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n"))
     assert response.status_code == 400
     assert response.data["code"] == "invalid_circuit"
-    assert {"line", "column", "message"} == set(response.data["errors"][0])
+    assert {"circuit", "line", "column", "message"} == set(response.data["errors"][0])
+    assert response.data["errors"][0]["circuit"] == 0
     assert not Job.objects.exists()
 
 
@@ -130,7 +139,7 @@ def test_list_filters(world, client):
 
 def test_list_query_count_stays_constant(world, client, django_assert_num_queries):
     JobFactory(queued=True, booking=world.booking)
-    with django_assert_num_queries(3) as first:  # token with its user, count, page
+    with django_assert_num_queries(3) as first:  # token with its user, count, page (with the circuits)
         client.get(URL)
     for i in range(5):
         JobFactory(queued=True, booking=world.booking)
@@ -189,13 +198,24 @@ def test_cancel_a_queued_job_then_again(world, client):
     assert again.data["code"] == "not_cancellable"
 
 
-def test_cancel_a_running_job_answers_409_and_changes_nothing(world, client):
-    job = JobFactory(queued=True, booking=world.booking, status=JobStatus.RUNNING)
+def test_cancel_a_running_job_answers_200_and_it_keeps_no_counts(world, client):
+    now = timezone.now()
+    job = JobFactory(queued=True, booking=world.booking, status=JobStatus.RUNNING, submitted_at=now, started_at=now)
+    response = client.post(f"{URL}{job.pk}/cancel/")
+    assert response.status_code == 200
+    assert (response.data["status"], response.data["error_code"]) == ("cancelled", "cancelled_by_user")
+    job.refresh_from_db()
+    assert (job.status, job.counts, job.cancel_reason) == (JobStatus.CANCELLED, None, "user")
+
+
+@pytest.mark.parametrize("status", [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED])
+def test_cancel_a_finished_job_answers_409_and_changes_nothing(world, client, status):
+    job = JobFactory(queued=True, booking=world.booking, status=status)
     response = client.post(f"{URL}{job.pk}/cancel/")
     assert response.status_code == 409
-    assert response.data["code"] == "not_cancellable"
+    assert (response.data["code"], response.data["status"]) == ("not_cancellable", status)
     job.refresh_from_db()
-    assert job.status == JobStatus.RUNNING
+    assert job.status == status
 
 
 def test_other_members_of_the_project_see_the_job(world, make_client):
@@ -206,3 +226,123 @@ def test_other_members_of_the_project_see_the_job(world, make_client):
 
 def test_schema_builds(client):
     assert client.get("/api/schema/").status_code == 200
+
+
+# --- batches ---
+
+
+def batch(n, **extra):
+    return [{"qasm": ghz(2 + i % 4), "name": f"ghz-{i}", **extra} for i in range(n)]
+
+
+def test_post_a_batch_queues_one_job_with_its_circuits_in_order(
+    world, client, published, django_capture_on_commit_callbacks
+):
+    response = client.post(URL, body(world, qasm=None, circuits=batch(3), shots=200) | {"qasm": None})
+    assert response.status_code == 400  # qasm given as null: give one of the two
+    data = {"backend": world.backend.pk, "project": world.project.pk, "circuits": batch(3), "shots": 200}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, data)
+    assert response.status_code == 201, response.data
+    circuits = response.data["circuits"]
+    assert [(c["index"], c["name"]) for c in circuits] == [(0, "ghz-0"), (1, "ghz-1"), (2, "ghz-2")]
+    assert response.data["transpiled"]["cz"] == sum(c["transpiled"]["cz"] for c in circuits) >= 1 + 2 + 3
+    assert response.data["qasm"] == ghz(2)
+    # One overhead for the whole batch: 2 s plus every circuit's shots.
+    assert 2 + 3 * 200 * 201.5e-6 < response.data["estimated_qpu_seconds"] < 2.2
+    assert published.call_count == 1
+    assert Job.objects.count() == 1
+
+
+def test_post_a_batch_with_bad_circuits_names_each_index_and_saves_nothing(world, client):
+    circuits = batch(4)
+    circuits[1]["qasm"] = "OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n"
+    circuits[3]["qasm"] = ghz(6)
+    response = client.post(URL, {"backend": world.backend.pk, "project": world.project.pk, "circuits": circuits})
+    assert response.status_code == 400
+    assert response.data["code"] == "invalid_circuit"
+    assert {error["circuit"] for error in response.data["errors"]} == {1, 3}
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("circuits", "shots", "field"),
+    [
+        ([], 10, "circuits"),
+        (501, 1, "circuits"),
+        (11, 100_000, "shots"),  # 1 100 000 shots in all
+        ([{"name": "no source"}], 10, "circuits"),
+    ],
+)
+def test_post_a_batch_out_of_bounds_answers_400(world, client, circuits, shots, field):
+    circuits = batch(circuits) if isinstance(circuits, int) else circuits
+    data = {"backend": world.backend.pk, "project": world.project.pk, "circuits": circuits, "shots": shots}
+    response = client.post(URL, data)
+    assert response.status_code == 400, response.data
+    assert field in response.data
+    assert not Job.objects.exists()
+
+
+def test_post_both_qasm_and_circuits_answers_400(world, client):
+    response = client.post(URL, body(world, circuits=batch(1)))
+    assert response.status_code == 400
+    assert "qasm" in response.data
+
+
+def test_result_of_a_batch_has_the_counts_of_each_circuit(world, client):
+    job = JobFactory(queued=True, booking=world.booking, status=JobStatus.COMPLETED, counts={"00": 7}, seed=4)
+    JobCircuitFactory(job=job, index=1, name="second", counts={"11": 7}, seed=5)
+    result = client.get(f"{URL}{job.pk}/result/")
+    assert result.status_code == 200
+    assert result.data["counts"] == {"00": 7}
+    assert [(r["index"], r["name"], r["counts"]) for r in result.data["results"]] == [
+        (0, "", {"00": 7}),
+        (1, "second", {"11": 7}),
+    ]
+
+
+# --- bounded and fair ---
+
+
+def test_post_over_the_queue_limit_answers_409_queue_full(world, client):
+    BookingPolicy.objects.create(backend=world.backend, max_queued_jobs=2)
+    JobFactory(queued=True, booking=world.booking)
+    JobFactory(queued=True, booking=world.booking, status=JobStatus.RUNNING)
+    JobFactory(queued=True, booking=world.booking, status=JobStatus.COMPLETED)  # finished jobs do not count
+    response = client.post(URL, body(world))
+    assert response.status_code == 409
+    assert (response.data["code"], response.data["limit"]) == ("queue_full", 2)
+    assert Job.objects.count() == 3
+
+
+def test_post_longer_than_what_remains_of_the_booking_answers_409_exceeds_booking(world, client):
+    world.booking.ends_at = timezone.now() + timedelta(seconds=30)
+    world.booking.save()
+    response = client.post(URL, body(world, shots=100_000))  # about 22 s
+    assert response.status_code == 201
+    response = client.post(URL, body(world, shots=100_000))  # 22 s more do not fit in what is left
+    assert response.status_code == 409
+    assert response.data["code"] == "exceeds_booking"
+    assert response.data["estimated_seconds"] == pytest.approx(2 + 100_000 * 201.5e-6, abs=0.1)
+    assert 0 <= response.data["remaining_seconds"] < 30 - 20
+    assert Job.objects.count() == 1
+
+
+def test_policy_shows_max_queued_jobs(world, client):
+    BookingPolicy.objects.create(backend=world.backend)
+    assert client.get(f"/api/v1/backends/{world.backend.pk}/").data["policy"]["max_queued_jobs"] == 20
+
+
+# token with its user, backend, project, membership; under a savepoint: the booking locked with its policy, the
+# project's queue, the job, its circuits; the job read back for the answer.
+SUBMIT_QUERIES = 11
+
+
+def test_submission_query_count_is_pinned(world, client, django_assert_num_queries):
+    with django_assert_num_queries(SUBMIT_QUERIES):
+        assert (
+            client.post(
+                URL, {"backend": world.backend.pk, "project": world.project.pk, "circuits": batch(20)}
+            ).status_code
+            == 201
+        )

@@ -4,25 +4,30 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core.errors import DomainError
-from scheduling.choices import BookingStatus, JobCancelReason, JobStatus, OutageSeverity
-from scheduling.models import Job, Outage
-from scheduling.services import jobs as services
+from core.heartbeat import worker_heartbeat_record
+from core.models import WorkerHeartbeat
+from scheduling.choices import BookingStatus, JobCancelReason, JobErrorCode, JobStatus, OutageSeverity
+from scheduling.models import Job, JobCircuit, Outage
 from scheduling.services.jobs import (
     MAX_WAIT,
-    RUN_LEASE,
+    STRANDED_AFTER,
     JobRunOutcome,
     job_cancel,
     job_cancel_expired,
     job_execute,
     job_publish,
     job_publish_stale,
+    job_recover_stranded,
     job_submit,
 )
+from scheduling.services.jobs import execute as execution
 from scheduling.simulator import DEFAULT_TIMING, metered_seconds, prepare_circuit
 from scheduling.tasks import job_execute_task
 from tests.factories import GHZ3, BookingFactory, CalibrationRecordFactory, JobFactory, ghz
+from tests.support import slow_circuit
 
 
 @pytest.fixture
@@ -60,7 +65,8 @@ def test_submit_queues_the_job_in_the_booking_in_progress_and_publishes_after_co
         0,
     )
     assert job.enqueued_at is not None
-    published.assert_called_once_with(args=(job.pk, job.enqueued_at.isoformat()))
+    # No time limit travels in the message: the worker's own settings apply.
+    published.assert_called_once_with(args=(job.pk, job.enqueued_at.isoformat()), time_limit=None, soft_time_limit=None)
 
 
 def test_submit_and_eager_run_record_counts_stats_calibration_and_qpu_seconds(
@@ -75,6 +81,8 @@ def test_submit_and_eager_run_record_counts_stats_calibration_and_qpu_seconds(
     assert sum(job.counts.values()) == 200
     assert all(len(key) == 3 for key in job.counts)
     assert job.calibration == calibration
+    (circuit,) = JobCircuit.objects.filter(job=job)
+    assert (circuit.counts, circuit.seed) == (job.counts, job.seed)
     prepared = prepare_circuit(GHZ3)
     assert (job.depth, job.prx_count, job.cz_count) == (prepared.depth, prepared.prx_count, prepared.cz_count)
     expected = metered_seconds(shots=200, duration_ns=prepared.duration_ns, timing=DEFAULT_TIMING)
@@ -296,7 +304,7 @@ def test_two_concurrent_deliveries_complete_the_job_once(world, published):
     job_publish(job_id=job.pk)
     job.refresh_from_db()
     token = job.enqueued_at.isoformat()
-    real_run = services.run
+    real_run = execution.run_isolated
     inner: list[JobRunOutcome] = []
     calls: list[int] = []
 
@@ -306,9 +314,11 @@ def test_two_concurrent_deliveries_complete_the_job_once(world, published):
             inner.append(job_execute(job_id=job.pk, token=token))
         return real_run(*args, **kwargs)
 
-    with mock.patch.object(services, "run", side_effect=run_with_a_redelivery_meanwhile):
+    with mock.patch.object(execution, "run_isolated", side_effect=run_with_a_redelivery_meanwhile):
         outer = job_execute(job_id=job.pk, token=token)
-    assert (inner, outer) == ([JobRunOutcome.COMPLETED], JobRunOutcome.SUPERSEDED)
+    # The first delivery's run sees its attempt superseded (its status poll) and stops, or finishes too late.
+    assert inner == [JobRunOutcome.COMPLETED]
+    assert outer in {JobRunOutcome.SUPERSEDED, JobRunOutcome.STOPPED}
     job.refresh_from_db()
     assert (job.status, job.attempts, sum(job.counts.values())) == (JobStatus.COMPLETED, 2, job.shots)
 
@@ -319,7 +329,7 @@ def test_execute_failure_is_recorded_with_a_readable_error(world, published):
     job_publish(job_id=job.pk)
     assert deliver(job) == JobRunOutcome.FAILED
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED
+    assert (job.status, job.error_code) == (JobStatus.FAILED, JobErrorCode.SIMULATION_ERROR)
     assert job.finished_at is not None
     assert job.counts is None
     assert "calibration" in job.error
@@ -329,10 +339,10 @@ def test_execute_failure_is_recorded_with_a_readable_error(world, published):
 def test_execute_records_a_crash_of_the_simulator_as_failed(world, published):
     job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
-    with mock.patch.object(services, "run", side_effect=MemoryError("out of memory")):
+    with mock.patch.object(execution, "run_batch", side_effect=MemoryError("out of memory")):
         assert deliver(job) == JobRunOutcome.FAILED
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED
+    assert (job.status, job.error_code) == (JobStatus.FAILED, JobErrorCode.SIMULATION_ERROR)
     assert "MemoryError: out of memory" in job.error
 
 
@@ -343,21 +353,23 @@ def test_cancel_a_queued_job(world, published):
     job = JobFactory(queued=True, booking=world.booking)
     cancelled = job_cancel(job=job)
     assert (cancelled.status, cancelled.cancel_reason) == (JobStatus.CANCELLED, JobCancelReason.USER)
+    assert cancelled.error_code == JobErrorCode.CANCELLED_BY_USER
     assert cancelled.finished_at is not None
 
 
-@pytest.mark.parametrize("status", [JobStatus.RUNNING, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED])
-def test_cancel_refuses_jobs_that_are_not_queued(world, published, status):
+@pytest.mark.parametrize("status", [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED])
+def test_cancel_refuses_jobs_that_have_finished(world, published, status):
     job = JobFactory(queued=True, booking=world.booking, status=status)
+    before = (job.status, job.cancel_reason, job.error_code)
     with pytest.raises(DomainError) as caught:
         job_cancel(job=job)
     assert caught.value.code == "not_cancellable"
     assert caught.value.extra["status"] == status
     job.refresh_from_db()
-    assert (job.status, job.cancel_reason) == (status, "")
+    assert (job.status, job.cancel_reason, job.error_code) == before
 
 
-def test_cancel_expired_cancels_only_queued_jobs_of_ended_or_cancelled_bookings(world, published):
+def test_cancel_expired_cancels_pending_jobs_of_ended_or_cancelled_bookings(world, published):
     now = timezone.now()
     ended = BookingFactory(
         backend=world.backend,
@@ -369,22 +381,27 @@ def test_cancel_expired_cancels_only_queued_jobs_of_ended_or_cancelled_bookings(
         backend=world.backend, project=world.project, status=BookingStatus.CANCELLED, cancelled_at=now, in_progress=True
     )
     expired = [
-        JobFactory(queued=True, booking=ended, submitted_at=ended.starts_at),
-        JobFactory(queued=True, booking=cancelled),
+        (JobFactory(queued=True, booking=ended, submitted_at=ended.starts_at), JobErrorCode.BOOKING_ENDED),
+        (JobFactory(queued=True, booking=cancelled), JobErrorCode.BOOKING_CANCELLED),
+        (JobFactory(queued=True, booking=cancelled, status=JobStatus.RUNNING), JobErrorCode.BOOKING_CANCELLED),
     ]
     live = JobFactory(queued=True, booking=world.booking)
     finished = JobFactory(queued=True, booking=ended, submitted_at=ended.starts_at, status=JobStatus.COMPLETED)
-    assert job_cancel_expired() == 2
-    for job in expired:
+    assert job_cancel_expired() == 3
+    for job, code in expired:
         job.refresh_from_db()
-        assert (job.status, job.cancel_reason) == (JobStatus.CANCELLED, JobCancelReason.BOOKING_ENDED)
+        assert (job.status, job.cancel_reason, job.error_code) == (
+            JobStatus.CANCELLED,
+            JobCancelReason.BOOKING_ENDED,
+            code,
+        )
     for job, status in ((live, JobStatus.QUEUED), (finished, JobStatus.COMPLETED)):
         job.refresh_from_db()
         assert (job.status, job.cancel_reason) == (status, "")
 
 
 def test_broker_down_at_submit_leaves_the_job_for_the_sweeper(world, published, django_capture_on_commit_callbacks):
-    published.side_effect = OSError("connection refused")
+    published.side_effect = BrokerUnavailable("connection refused")
     with django_capture_on_commit_callbacks(execute=True):
         job = submit(world)
     job.refresh_from_db()
@@ -396,16 +413,127 @@ def test_broker_down_at_submit_leaves_the_job_for_the_sweeper(world, published, 
     assert job.enqueued_at is not None
 
 
-def test_sweeper_republishes_an_abandoned_run_which_then_completes(world, published):
+# --- bounded: the time limit, the attempts, the stranded runs ---
+
+
+def test_a_run_past_the_time_limit_fails_with_time_limit_and_is_never_run_again(world, published, settings):
+    settings.QPU_JOB_TIME_LIMIT_S = 0.5
+    job = JobFactory(queued=True, booking=world.booking, qasm=slow_circuit(), shots=1000)
+    job_publish(job_id=job.pk)
+    started = timezone.now()
+    assert deliver(job) == JobRunOutcome.FAILED
+    assert (timezone.now() - started).total_seconds() < 10  # killed, not run to its end (about a minute)
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.counts, job.attempts) == (JobStatus.FAILED, "time_limit", None, 1)
+    assert "time limit" in job.error
+    assert deliver(job) == JobRunOutcome.IGNORED  # a redelivery of its message does nothing
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 1)
+
+
+def test_a_job_whose_workers_died_too_often_fails_with_worker_lost(world, published, settings):
+    settings.QPU_JOB_MAX_ATTEMPTS = 2
     job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
-    long_ago = timezone.now() - RUN_LEASE - timedelta(minutes=1)
-    Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.RUNNING, started_at=long_ago, submitted_at=long_ago, attempts=1
+    job.refresh_from_db()
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now(), attempts=1)
+    token = job.enqueued_at.isoformat()
+    # The second run's worker dies too (claimed, never finished) ...
+    with mock.patch.object(execution, "_run", return_value=JobRunOutcome.COMPLETED):
+        job_execute(job_id=job.pk, token=token)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.RUNNING, 2)
+    # ... so the next redelivery runs nothing: the job fails.
+    assert job_execute(job_id=job.pk, token=token) == JobRunOutcome.FAILED
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.attempts, job.counts) == (JobStatus.FAILED, "worker_lost", 2, None)
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"status": BookingStatus.CANCELLED, "cancelled_at": timezone.now()}, JobErrorCode.BOOKING_CANCELLED),
+        ({"status": BookingStatus.COMPLETED}, JobErrorCode.BOOKING_ENDED),
+    ],
+)
+def test_a_rerun_checks_its_booking_again(world, published, change, code):
+    job = JobFactory(queued=True, booking=world.booking)
+    job_publish(job_id=job.pk)
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now(), attempts=1)
+    Booking = type(world.booking)
+    Booking.objects.filter(pk=world.booking.pk).update(**change)
+    assert deliver(job) == JobRunOutcome.CANCELLED
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.attempts, job.counts) == (JobStatus.CANCELLED, code, 1, None)
+
+
+def test_a_run_stops_when_its_booking_ends(world, published):
+    world.booking.ends_at = timezone.now() + timedelta(seconds=1)
+    world.booking.save()
+    job = JobFactory(queued=True, booking=world.booking, qasm=slow_circuit(), shots=1000)
+    job_publish(job_id=job.pk)
+    assert deliver(job) == JobRunOutcome.STOPPED
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.counts) == (JobStatus.CANCELLED, "booking_ended", None)
+
+
+def _stranded(world, *, attempts, worker="gone@host"):
+    long_ago = timezone.now() - STRANDED_AFTER - timedelta(seconds=5)
+    return JobFactory(
+        queued=True,
+        booking=world.booking,
+        status=JobStatus.RUNNING,
+        submitted_at=long_ago,
+        started_at=long_ago,
+        attempts=attempts,
+        worker=worker,
     )
+
+
+def test_a_stranded_run_goes_back_to_the_queue_and_then_completes(world, published):
+    stranded = _stranded(world, attempts=1)
+    worker_heartbeat_record(hostname="alive@host")
+    alive = _stranded(world, attempts=1, worker="alive@host")
     now = timezone.now()
     fresh = JobFactory(queued=True, booking=world.booking, status=JobStatus.RUNNING, submitted_at=now, started_at=now)
-    assert job_publish_stale() == 1
-    assert deliver(job) == JobRunOutcome.COMPLETED
-    fresh.refresh_from_db()
-    assert fresh.enqueued_at is None
+    assert job_recover_stranded() == {"requeued": 1, "worker_lost": 0}
+    stranded.refresh_from_db()
+    assert (stranded.status, stranded.attempts, stranded.worker) == (JobStatus.QUEUED, 1, "")
+    assert published.call_args.kwargs["args"] == (stranded.pk, stranded.enqueued_at.isoformat())
+    for job in (alive, fresh):
+        job.refresh_from_db()
+        assert job.status == JobStatus.RUNNING
+    assert deliver(stranded) == JobRunOutcome.COMPLETED
+    stranded.refresh_from_db()
+    assert (stranded.status, stranded.attempts) == (JobStatus.COMPLETED, 2)
+
+
+def test_a_stranded_run_that_used_its_attempts_fails_with_worker_lost(world, published, settings):
+    settings.QPU_JOB_MAX_ATTEMPTS = 3
+    job = _stranded(world, attempts=3)
+    WorkerHeartbeat.objects.create(hostname="gone@host", seen_at=timezone.now() - timedelta(minutes=5))
+    assert job_recover_stranded() == {"requeued": 0, "worker_lost": 1}
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "worker_lost")
+    published.assert_not_called()
+
+
+def test_a_recovered_run_whose_worker_was_alive_after_all_stops(world, published):
+    job = JobFactory(queued=True, booking=world.booking)
+    job_publish(job_id=job.pk)
+    job.refresh_from_db()
+    stop = execution._StopCheck(job, attempt=1, worker="slow@host")
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1)
+    assert stop() is False
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)  # recovered as stranded meanwhile
+    assert stop() is True
+
+
+def test_the_models_batch_limits_are_the_simulators():
+    from scheduling import models, simulator
+
+    assert (models.MAX_BATCH_CIRCUITS, models.MAX_BATCH_SHOTS, models.MAX_SHOTS) == (
+        simulator.MAX_BATCH_CIRCUITS,
+        simulator.MAX_BATCH_SHOTS,
+        simulator.MAX_SHOTS,
+    )

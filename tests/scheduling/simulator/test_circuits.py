@@ -6,16 +6,19 @@ import time
 from typing import cast
 
 import pytest
-from qiskit import QuantumCircuit
+from qiskit import QuantumCircuit, transpile
 
 from scheduling.simulator import (
     ALLOWED_OPERATIONS,
     MAX_SOURCE_CHARS,
+    SEED_TRANSPILER,
     CircuitError,
     CircuitIssue,
     TimingProfile,
+    build_target,
     circuit_duration_ns,
     coupling_map,
+    parse_circuit,
     prepare_circuit,
 )
 
@@ -345,3 +348,34 @@ def test_circuit_duration_rejects_non_native_operations():
 )
 def test_more_classical_bits_than_the_limit_are_refused(source):
     assert "101 classical bits; the limit is 100" in messages_of(source)
+
+
+PHYSICAL_QASM3 = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nbit[3] c;\nh $4;\ncx $4, $1;\nrz(0.2) $0;\ncx $1, $0;\n'
+PHYSICAL_QASM3 += "c[0] = measure $4;\nc[1] = measure $1;\nc[2] = measure $0;\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        BELL_QASM2,
+        BELL_QASM3,
+        PHYSICAL_QASM3,
+        qasm2_program(
+            "cx q[0], q[1];\ncx q[1], q[2];\ncx q[2], q[3];\ncx q[3], q[4];\nmeasure q -> c;\n", qubits=5, clbits=5
+        ),
+        qasm3_program("ccx q[0], q[1], q[2];\nc = measure q;\n", qubits=3, clbits=3),
+    ],
+)
+@pytest.mark.parametrize("timing", [TimingProfile(), TimingProfile(prx_ns=30, cz_ns=400)])
+def test_the_reused_pass_manager_transpiles_exactly_as_qiskit_transpile(source, timing):
+    circuit, _ = parse_circuit(source)
+    layout = circuit.layout.initial_layout if circuit.layout is not None else None
+    expected = transpile(
+        circuit,
+        target=build_target(timing),
+        initial_layout=layout,
+        optimization_level=1,
+        seed_transpiler=SEED_TRANSPILER,
+    )
+    for _ in range(2):  # the second time from the cached pass manager
+        assert prepare_circuit(source, timing=timing).circuit == expected

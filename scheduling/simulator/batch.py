@@ -1,0 +1,146 @@
+"""Batches: many circuits validated together, metered with one overhead and simulated in one Aer pass.
+
+Seeds: a batch has one seed (chosen below 2**31 when not given). Circuit ``i`` runs with ``seed + 2113 * i``,
+which is how Aer seeds the circuits of one multi-circuit run; each ``CircuitRun`` records the seed Aer used,
+and that circuit run alone with that seed gives the same counts. Circuit 0 runs with the batch seed itself, so
+a one-circuit batch is the same run as ``run()``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from qiskit.result.models import ExperimentResult
+
+from scheduling.simulator.cache import device_noise
+from scheduling.simulator.circuits import TranspiledCircuit, prepare_circuit
+from scheduling.simulator.device import Calibration, TimingProfile
+from scheduling.simulator.idle import with_idle_relaxation
+from scheduling.simulator.parsing import CircuitError, CircuitIssue
+
+MIN_SHOTS = 1
+MAX_SHOTS = 100_000
+# Chosen seeds stay below 2**31 so they fit a signed 32-bit integer column; given seeds may use Aer's full range.
+MAX_SEED = 2**63 - 1
+MAX_BATCH_CIRCUITS = 500
+MAX_BATCH_SHOTS = 1_000_000
+# Aer's stride between the seeds of the circuits of one run (see the module docstring).
+AER_SEED_STRIDE = 2113
+
+
+class SimulationError(RuntimeError):
+    """Aer could not simulate a circuit (not the researcher's input: it passed every check)."""
+
+
+@dataclass(frozen=True)
+class CircuitRun:
+    """One circuit's outcome: counts in Qiskit bit order (bit 0 rightmost, no spaces) and its statistics."""
+
+    index: int
+    counts: dict[str, int]
+    seed: int
+    depth: int
+    prx_count: int
+    cz_count: int
+    duration_ns: float
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch's outcome: the batch seed, metered QPU seconds (one overhead) and one run per circuit, in order."""
+
+    seed: int
+    qpu_seconds: float
+    results: list[CircuitRun]
+
+
+def check_shots_and_seed(shots: int, seed: int | None) -> None:
+    """Raise CircuitError unless shots per circuit and the seed are within the device's limits."""
+    if isinstance(shots, bool) or not isinstance(shots, int) or not MIN_SHOTS <= shots <= MAX_SHOTS:
+        raise CircuitError.single(f"shots must be a whole number from {MIN_SHOTS} to {MAX_SHOTS}, got {shots!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+        raise CircuitError.single(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+
+
+def check_batch_size(count: int) -> None:
+    """Raise CircuitError unless a batch has 1 to MAX_BATCH_CIRCUITS circuits."""
+    if not 1 <= count <= MAX_BATCH_CIRCUITS:
+        raise CircuitError.single(f"a batch holds 1 to {MAX_BATCH_CIRCUITS} circuits, got {count}")
+
+
+def check_batch_shots(count: int, shots: int) -> None:
+    """Raise CircuitError unless circuits and shots are within the limits, shots in all (count x shots) too."""
+    check_batch_size(count)
+    check_shots_and_seed(shots, None)
+    if count * shots > MAX_BATCH_SHOTS:
+        raise CircuitError.single(
+            f"a batch runs at most {MAX_BATCH_SHOTS} shots in all; {count} circuits x {shots} shots is {count * shots}"
+        )
+
+
+def prepare_batch(sources: Sequence[str], *, timing: TimingProfile) -> list[TranspiledCircuit]:
+    """Parse, check and transpile every source; CircuitError lists every issue, each with its circuit index."""
+    if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
+        raise CircuitError.single("a batch is a list of OpenQASM programs")
+    check_batch_size(len(sources))
+    prepared: list[TranspiledCircuit] = []
+    issues: list[CircuitIssue] = []
+    for index, source in enumerate(sources):
+        try:
+            prepared.append(prepare_circuit(source, timing=timing))
+        except CircuitError as exc:
+            issues += [replace(issue, circuit=index) for issue in exc.issues]
+    if issues:
+        raise CircuitError(issues)
+    return prepared
+
+
+def estimate_seconds(circuits: Sequence[TranspiledCircuit], *, shots: int, timing: TimingProfile) -> float:
+    """Return the metered QPU seconds of a batch: overhead + sum over circuits of shots x per-shot time."""
+    check_batch_shots(len(circuits), shots)
+    # Per-shot time summed in nanoseconds first, then one division: one circuit gives metered_seconds exactly.
+    readout_and_delay_ns = timing.readout_ns + timing.rep_delay_us * 1000
+    per_shot_ns = sum(circuit.duration_ns + readout_and_delay_ns for circuit in circuits)
+    return timing.overhead_s + shots * per_shot_ns / 1e9
+
+
+def _counts(experiment: ExperimentResult, num_clbits: int) -> dict[str, int]:
+    # Aer reports counts by hexadecimal register value; the job stores one bit string, bit 0 rightmost.
+    raw = getattr(experiment.data, "counts", None)
+    if not isinstance(raw, Mapping):
+        raise SimulationError(f"the simulator returned no counts: {getattr(experiment, 'status', '')}")
+    return {format(int(str(key), 16), f"0{num_clbits}b"): int(value) for key, value in raw.items()}
+
+
+def run_batch(
+    circuits: Sequence[TranspiledCircuit],
+    *,
+    shots: int,
+    seed: int | None,
+    calibration: Calibration,
+    timing: TimingProfile,
+) -> BatchResult:
+    """Simulate every circuit with ``shots`` shots in one Aer run, with the calibration's cached noise model."""
+    check_batch_shots(len(circuits), shots)
+    check_shots_and_seed(shots, seed)
+    used_seed = secrets.randbelow(2**31) if seed is None else seed
+    noise = device_noise(calibration, timing)
+    scheduled = [with_idle_relaxation(circuit.circuit, timing, noise.idle_channel) for circuit in circuits]
+    result = noise.simulator.run(scheduled, shots=shots, seed_simulator=used_seed).result()
+    if not result.success or len(result.results) != len(circuits):
+        raise SimulationError(f"the simulation failed: {getattr(result, 'status', 'no status')}")
+    runs = [
+        CircuitRun(
+            index=index,
+            counts=_counts(experiment, circuit.circuit.num_clbits),
+            seed=int(experiment.seed_simulator),
+            depth=circuit.depth,
+            prx_count=circuit.prx_count,
+            cz_count=circuit.cz_count,
+            duration_ns=circuit.duration_ns,
+        )
+        for index, (circuit, experiment) in enumerate(zip(circuits, result.results, strict=True))
+    ]
+    return BatchResult(seed=used_seed, qpu_seconds=estimate_seconds(circuits, shots=shots, timing=timing), results=runs)
