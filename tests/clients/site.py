@@ -95,7 +95,8 @@ class LiveSite:
         }
         port = free_port()
         gunicorn = [str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4"]
-        self.processes.append(_spawn([*gunicorn, "--timeout", "120"], env=env, log=self.logs / "gunicorn.log"))
+        # A batch of 500 circuits is compiled in the request: minutes on a loaded machine.
+        self.processes.append(_spawn([*gunicorn, "--timeout", "600"], env=env, log=self.logs / "gunicorn.log"))
         worker = [str(BIN / "celery"), "-A", "config", "worker", "-Q", "default,qpu,reports", "-P", "solo", "-c", "1"]
         self.processes.append(
             _spawn([*worker, "-n", "client-tests@%h", "-l", "INFO"], env=env, log=self.logs / "worker.log")

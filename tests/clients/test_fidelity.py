@@ -10,6 +10,8 @@ allow a PRX that good: relaxation alone over 120 ns at T1 36 us, T2 19 us costs 
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from qfr_qiskit.benchmarking import cz_fidelity, prx_fidelity
@@ -18,6 +20,7 @@ from scheduling.services import calibration_create, calibration_data_default
 from tests.factories import make_backend
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
+logger = logging.getLogger(__name__)
 
 PRX_TOLERANCE = 0.001
 CZ_TOLERANCE = 0.005
@@ -36,9 +39,7 @@ def second_calibration(backend):
 
 
 @pytest.mark.parametrize("calibration", ["default", "second"])
-def test_randomized_benchmarking_recovers_the_calibrated_prx_and_cz_fidelity(
-    make_researcher, calibration, record_property
-):
+def test_randomized_benchmarking_recovers_the_calibrated_prx_and_cz_fidelity(make_researcher, calibration):
     backend = make_backend(name="spark")
     expected = {"prx": 0.997, "cz": 0.962}
     if calibration == "second":
@@ -50,12 +51,12 @@ def test_randomized_benchmarking_recovers_the_calibrated_prx_and_cz_fidelity(
     assert qfr.target["cz"][(0, 2)].error == pytest.approx(1 - expected["cz"])
 
     prx = prx_fidelity(qfr, "QB1", seed=SEED)
-    record_property(f"prx_{calibration}", f"{prx.recovered:.5f}+-{prx.stderr:.5f} in {prx.wall_seconds:.0f} s")
+    logger.info("PRX %s: %.5f +- %.5f in %.0f s", calibration, prx.recovered, prx.stderr, prx.wall_seconds)
     assert prx.configured == pytest.approx(expected["prx"])
     assert abs(prx.recovered_error - (1 - expected["prx"])) <= PRX_TOLERANCE, prx
 
     cz = cz_fidelity(qfr, "QB1-QB3", seed=SEED)
-    record_property(f"cz_{calibration}", f"{cz.recovered:.4f}+-{cz.stderr:.4f} in {cz.wall_seconds:.0f} s")
+    logger.info("CZ %s: %.4f +- %.4f in %.0f s", calibration, cz.recovered, cz.stderr, cz.wall_seconds)
     assert cz.configured == pytest.approx(expected["cz"])
     assert abs(cz.recovered_error - (1 - expected["cz"])) <= CZ_TOLERANCE, cz
 
