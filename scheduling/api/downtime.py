@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.identity import authenticated_user
-from core.api import ID_FILTER_BOUNDS, AwareDateTimeField, UtcIsoDateTimeFilter
+from core.api import AwareDateTimeField, UtcIsoDateTimeFilter
 from core.permissions import AuthenticatedReadStaffWrite
 from core.viewsets import ServiceViewSet
 from facility.models import WorkOrder
@@ -139,10 +139,8 @@ class OutageViewSet(ServiceViewSet):
 
 
 class CalibrationFilter(filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
-    """`backend`, and the measurement time within `[measured_after, measured_before)`."""
+    """`backend` (as before), and the measurement time within `[measured_after, measured_before)`."""
 
-    # A plain id: an unknown backend matches nothing, without a query to look it up.
-    backend = filters.NumberFilter(field_name="backend_id", **ID_FILTER_BOUNDS)
     measured_after = UtcIsoDateTimeFilter(field_name="measured_at", lookup_expr="gte")
     measured_before = UtcIsoDateTimeFilter(field_name="measured_at", lookup_expr="lt")
 

@@ -17,6 +17,7 @@ from qfr_qiskit import (
     NotCancellable,
     NotFound,
     QFRError,
+    RequestTooLarge,
 )
 from scheduling.models import Job
 from tests.factories import make_backend
@@ -179,6 +180,19 @@ def test_a_bad_circuit_in_a_batch_names_its_index(researcher):
     with pytest.raises(InvalidCircuit) as refused:
         backend.run([bell(), unmeasured, ghz(3)], shots=100)
     assert refused.value.circuit == 1
+    assert not Job.objects.exists()
+
+
+def test_a_batch_over_the_sites_request_limit_is_refused_before_sending(researcher):
+    backend = researcher.provider().get_backend("spark")
+    long = QuantumCircuit(1, 1, name="long")
+    for _ in range(15_000):
+        long.r(0.1, 0.2, 0)
+    long.measure(0, 0)
+    with pytest.raises(RequestTooLarge) as refused:
+        backend.run([long, long, long], shots=10)
+    assert (refused.value.code, refused.value.status) == ("request_too_large", 413)
+    assert "smaller batches" in refused.value.detail
     assert not Job.objects.exists()
 
 

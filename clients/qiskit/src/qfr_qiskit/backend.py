@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -11,14 +12,16 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 
+from qfr_qiskit.errors import RequestTooLarge
 from qfr_qiskit.job import QFRJob
 from qfr_qiskit.target import build_target
 
 if TYPE_CHECKING:
     from qfr_qiskit.provider import QFRProvider
 
-# API.md: a batch holds 1 to 500 circuits.
+# API.md: a batch holds 1 to 500 circuits, and a JSON body at most 1 MiB.
 MAX_CIRCUITS = 500
+MAX_BODY_BYTES = 1024 * 1024
 # Options of other Qiskit backends that mean what the site does anyway (classified counts, qubits reset).
 ACCEPTED_DEFAULTS = {"memory": False, "meas_level": 2, "init_qubits": True, "meas_return": "single"}
 DEFAULT_SEED_TRANSPILER = 1234
@@ -169,6 +172,14 @@ class QFRBackend(BackendV2):  # type: ignore[misc]  # qiskit ships no type infor
             raise ValueError("nothing to run: give a circuit or a list of circuits")
         prepared = self.prepare(circuits)
         body = self._job_body(circuits, prepared, settings)
+        size = len(json.dumps(body).encode())
+        if size > MAX_BODY_BYTES:  # refused by the site anyway: say so before sending a megabyte
+            raise RequestTooLarge(
+                f"The job's {len(circuits)} circuits take {size} bytes; the site takes at most {MAX_BODY_BYTES} "
+                "bytes a request. Send them in smaller batches.",
+                code="request_too_large",
+                status=413,
+            )
         record = self.provider.submit_job(body)
         return QFRJob(self, record["id"], circuits=circuits, record=record)
 

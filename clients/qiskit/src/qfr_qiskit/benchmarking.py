@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 # Chosen for a per-gate error near 1e-3 (PRX) and near 4e-2 (CZ): the longest sequences decay to about a third.
 # The spread between random sequences (their gate counts differ, and the noise is per gate) dominates the error
-# of the estimate, not shots: many sequences of modest shots. CZ: 2 x 6 x 40 = 480 circuits, one batch.
+# of the estimate, not shots: many sequences of modest shots. CZ: 2 x 6 x 40 = 480 circuits in two batches
+# (a batch must fit the site's 1 MiB request body).
 PRX_LENGTHS = (1, 50, 100, 200, 350)
 CZ_LENGTHS = (1, 3, 6, 10, 16, 24)
 
@@ -71,7 +72,11 @@ def _value(data: Any, name: str) -> tuple[float, float]:
     return float(getattr(value, "nominal_value", value)), float(getattr(value, "std_dev", 0.0) or 0.0)
 
 
-def _run(backend: QFRBackend, experiment: Any, run_options: dict[str, Any]) -> tuple[Any, tuple[str, ...], float]:
+def _run(
+    backend: QFRBackend, experiment: Any, run_options: dict[str, Any], max_circuits: int
+) -> tuple[Any, tuple[str, ...], float]:
+    # Jobs of at most `max_circuits`: a batch must also fit the site's 1 MiB request body.
+    experiment.set_experiment_options(max_circuits=max_circuits)
     experiment.set_run_options(**run_options)
     data = experiment.run(backend_run=True).block_for_results()
     errors = data.errors()
@@ -99,6 +104,7 @@ def prx_fidelity(
     seed: int = 1,
     booking: Any = None,
     qasm_version: int = 2,
+    max_circuits: int = 100,
 ) -> GateFidelity:
     """StandardRB on one qubit (index or name): the PRX fidelity per gate it recovers."""
     library = _require_experiments()
@@ -107,7 +113,7 @@ def prx_fidelity(
     started = time.monotonic()
     experiment = library.StandardRB([index], lengths=list(lengths), num_samples=num_samples, seed=seed, backend=backend)
     experiment.analysis.set_options(gate_error_ratio={"r": 1.0})
-    data, jobs, qpu = _run(backend, experiment, _options(shots, seed, booking, qasm_version))
+    data, jobs, qpu = _run(backend, experiment, _options(shots, seed, booking, qasm_version), max_circuits)
     epg, epg_err = _value(data, "EPG_r")
     epc, epc_err = _value(data, "EPC")
     qubits, _couplers = calibration_maps(backend.calibration)
@@ -136,6 +142,7 @@ def cz_fidelity(
     seed: int = 1,
     booking: Any = None,
     qasm_version: int = 2,
+    max_circuits: int = 240,
 ) -> GateFidelity:
     """InterleavedRB of a CZ on a coupler (`(0, 2)`, `("QB1", "QB3")` or `"QB1-QB3"`): the CZ fidelity."""
     library = _require_experiments()
@@ -149,7 +156,7 @@ def cz_fidelity(
     experiment = library.InterleavedRB(
         CZGate(), indices, lengths=list(lengths), num_samples=num_samples, seed=seed, backend=backend
     )
-    data, jobs, qpu = _run(backend, experiment, _options(shots, seed, booking, qasm_version))
+    data, jobs, qpu = _run(backend, experiment, _options(shots, seed, booking, qasm_version), max_circuits)
     epc, epc_err = _value(data, "EPC")
     _qubits, couplers = calibration_maps(backend.calibration)
     configured = couplers.get(frozenset((names[indices[0]], names[indices[1]])), {}).get("cz_fidelity")
