@@ -119,17 +119,18 @@ def main() -> None:
             couplers = (
                 args.couplers.split(",") if args.couplers else [f"{names[a]}-{names[b]}" for a, b in backend.couplers]
             )
-            options = {"seed": args.seed, "booking": args.booking, "qasm_version": args.qasm_version}
+            # Each qubit and coupler gets sequences of its own (seed + its position): independent estimates.
+            options = {"booking": args.booking, "qasm_version": args.qasm_version}
             calibration = backend.calibration or {}
             print(f"{backend.name}: calibration {calibration.get('id')} measured {calibration.get('measured_at')}")
             print("| gate | where | configured | recovered ± stderr | abs. diff. | circuits | jobs | QPU s | wall s |")
             print("|---|---|---|---|---|---|---|---|---|")
             results = []
-            for qubit in qubits:
-                results.append(prx_fidelity(backend, qubit, **options))
+            for position, qubit in enumerate(qubits):
+                results.append(prx_fidelity(backend, qubit, seed=args.seed + position, **options))
                 print(row(results[-1]), flush=True)
-            for coupler in couplers:
-                results.append(cz_fidelity(backend, coupler, **options))
+            for position, coupler in enumerate(couplers):
+                results.append(cz_fidelity(backend, coupler, seed=args.seed + position, **options))
                 print(row(results[-1]), flush=True)
             qpu = sum(result.qpu_seconds for result in results)
             circuits = sum(result.circuits for result in results)
