@@ -1,153 +1,298 @@
-"""Benchmark: N GHZ jobs through the real queue (Redis + a worker subprocess + the database) versus Aer direct.
+"""Benchmark: GHZ jobs through the whole queue against the true floor, raw Aer, measured in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/qfr_bench CELERY_BROKER_URL=redis://127.0.0.1:6379/7 \
-        .venv/bin/python bench/jobs.py --jobs 50 --shots 1000
+        .venv/bin/python bench/jobs.py --jobs 50 --batch 100 --shots 1000
 
-Migrates the database it is given, adds a `bench-star` backend, a project and a booking in progress if
-missing, starts `celery -A config worker -Q qpu -P solo -c 1`, submits the jobs through `job_submit` (as the
-API does) and waits for them; then runs the same circuits with `scheduling.simulator.run` in this process.
-Prints jobs/s of both, p50/p95 submit-to-finish of the queued jobs and the overhead ratio. Never part of the
-test run.
+Floor: one AerSimulator with the prebuilt noise model of the backend's calibration, the GHZ(5) circuits already
+transpiled and scheduled (idle relaxation in place), one ``run(...).result()`` per job and one for the whole
+batch; measured before and after the queue phases (the mean is the floor), in this process, with no worker
+running.
+
+Through the queue: `gunicorn config.wsgi -w 2` and `celery -A config worker -Q qpu -P solo -c 1` (Redis broker)
+on the production settings; after one unmeasured warm-up job, `--jobs` single-circuit jobs are POSTed to
+/api/v1/jobs/ with a token (`--clients` at a time) and then one job with `--batch` circuits; each
+phase ends when the database shows its last job finished. Wall time is from the first POST to the last
+`finished_at`. Prints jobs/s, circuits/s, p50/p95 submit-to-finish, the ratio to the floor (targets: 1.5x
+for single jobs, 1.2x for the batch) and the worker's RSS; then the simulator-level table of
+bench/simulator.py (no queue). Migrates the database it is given; only bench data lives on its backend.
+Never part of the test run.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+from bench.load import HOST, SERVER_ENV, ensure_database, free_port, percentile, stop, wait_until_up  # noqa: E402
+from bench.simulator import Floor, ghz, measure, rss_mb  # noqa: E402
+
+BACKEND = "jobs-bench-star"
+TARGETS = {"single": 1.5, "batch": 1.2}
 
 
-def ghz(n: int) -> str:
-    chain = "".join(f"cx q[{i}], q[{i + 1}];\n" for i in range(n - 1))
-    return f'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[{n}];\ncreg c[{n}];\nh q[0];\n{chain}measure q -> c;\n'
+def seed() -> dict[str, Any]:
+    """The bench backend (a queue cap that lets every job in), a project, a token, a booking in progress."""
+    from django.core.management import call_command
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from facility.choices import EquipmentKind, OrganizationKind
+    from facility.models import Equipment, Organization, Site
+    from scheduling.choices import BookingStatus, MembershipRole
+    from scheduling.models import Allocation, Backend, Booking, BookingPolicy, Job, Membership, Project
+    from scheduling.services.backends import backend_create, booking_policy_update
+
+    call_command("migrate", verbosity=0)
+    org, _ = Organization.objects.get_or_create(
+        name="Jobs Bench University", defaults={"kind": OrganizationKind.UNIVERSITY, "country": "KR"}
+    )
+    site, _ = Site.objects.get_or_create(
+        name="Jobs bench site", defaults={"organization": org, "city": "Cheongju", "country": "KR", "time_zone": "UTC"}
+    )
+    equipment, _ = Equipment.objects.get_or_create(
+        serial_number="JOBS-BENCH-1",
+        manufacturer="Bench",
+        defaults={"site": site, "name": "Jobs bench QPU", "kind": EquipmentKind.QPU},
+    )
+    policy: dict[str, Any] = {"max_future_bookings": 1000}
+    if any(f.name == "max_queued_jobs" for f in BookingPolicy._meta.get_fields()):
+        policy["max_queued_jobs"] = 100_000
+    backend = Backend.objects.filter(name=BACKEND).first() or backend_create(
+        name=BACKEND, display_name="Jobs bench star", site=site, equipment=equipment
+    )
+    booking_policy_update(backend=backend, **policy)
+    Job.objects.filter(backend=backend).delete()  # only bench data lives on this backend
+    Booking.objects.filter(backend=backend).delete()
+    user, _ = User.objects.get_or_create(username="jobs-bench", defaults={"email": "jobs-bench@example.org"})
+    project, _ = Project.objects.get_or_create(
+        code="JOBS-BENCH-1", defaults={"title": "Jobs benchmark", "institution": org, "pi": user}
+    )
+    Membership.objects.get_or_create(project=project, user=user, defaults={"role": MembershipRole.PI})
+    now = timezone.now()
+    Allocation.objects.get_or_create(
+        project=project,
+        backend=backend,
+        defaults={
+            "hours": 100_000,
+            "valid_from": now.date() - timedelta(days=1),
+            "valid_until": now.date() + timedelta(days=60),
+        },
+    )
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    Booking.objects.create(
+        backend=backend,
+        project=project,
+        user=user,
+        starts_at=hour,
+        ends_at=hour + timedelta(hours=4),
+        status=BookingStatus.CONFIRMED,
+        override_policy=True,
+        purpose="jobs benchmark",
+    )
+    return {"backend": backend, "project": project.pk, "token": Token.objects.get_or_create(user=user)[0].key}
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+def measure_floor(backend: Any, jobs: int, batch: int, shots: int) -> dict[str, float]:
+    """Wall seconds of raw Aer: `jobs` one-circuit runs, and one run of `batch` circuits."""
+    from scheduling.calibration import calibration_from_record, timing_from_backend
+    from scheduling.selectors import calibration_latest
+    from scheduling.simulator import prepare_batch
+
+    calibration = calibration_from_record(calibration_latest(backend=backend))
+    timing = timing_from_backend(backend)
+    (circuit,) = prepare_batch([ghz(5)], timing=timing)
+    singles, many = Floor([circuit] * jobs, calibration, timing), Floor([circuit] * batch, calibration, timing)
+    singles.run_each(shots)  # warm: the first Aer run of a process pays for loading its libraries
+    started = time.perf_counter()
+    singles.run_each(shots)
+    single_s = time.perf_counter() - started
+    started = time.perf_counter()
+    many.run_all(shots)
+    return {"single": single_s, "batch": time.perf_counter() - started}
+
+
+class Client:
+    """POSTs jobs to the API over one keep-alive-less HTTP connection per request (gunicorn sync workers)."""
+
+    def __init__(self, port: int, token: str, backend: int, project: int) -> None:
+        self.port, self.token, self.backend, self.project = port, token, backend, project
+
+    def submit(self, body: dict[str, Any]) -> int:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=120)
+        payload = {"backend": self.backend, "project": self.project} | body
+        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        conn.request("POST", "/api/v1/jobs/", body=json.dumps(payload).encode(), headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        if response.status != 201:
+            raise RuntimeError(f"POST /api/v1/jobs/ answered {response.status}: {data[:500]!r}")
+        return int(json.loads(data)["id"])
+
+
+def wait_finished(ids: list[int], timeout: float) -> list[Any]:
+    from scheduling.models import Job
+
+    deadline = time.monotonic() + timeout
+    while Job.objects.filter(pk__in=ids, finished_at__isnull=True).exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"jobs still unfinished after {timeout:.0f} s")
+        time.sleep(0.02)
+    return list(Job.objects.filter(pk__in=ids))
+
+
+def through_queue(client: Client, bodies: list[dict[str, Any]], timeout: float, clients: int = 1) -> dict[str, Any]:
+    """Submit every body (`clients` at a time), wait for all to finish; wall from the first POST to the last finish."""
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        ids = list(pool.map(client.submit, bodies))
+    submitted_s = time.time() - started
+    jobs = wait_finished(ids, timeout)
+    failed = [
+        f"{job.pk}: {job.status} {job.error_code or ''} {job.error[:200]}" for job in jobs if job.status != "completed"
+    ]
+    latencies = [(job.finished_at - job.submitted_at).total_seconds() for job in jobs]
+    last = max(job.finished_at.timestamp() for job in jobs)
+    # The worker's share: from the first job it started to the last one it finished (submission excluded).
+    run_s = last - min(job.started_at.timestamp() for job in jobs if job.started_at)
+    return {
+        "wall": last - started,
+        "run": run_s,
+        "submitted": submitted_s,
+        "latencies": latencies,
+        "failed": failed,
+        "jobs": len(jobs),
+    }
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=out, start_new_session=True)  # noqa: S603
+
+
+def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("qpu")
+    bin_dir, log_dir, port = Path(sys.executable).parent, Path(tempfile.mkdtemp(prefix="qfr-jobs-")), free_port()
+    server = start(
+        [str(bin_dir / "gunicorn"), "config.wsgi", "-b", f"{HOST}:{port}", "-w", "1"], env, log_dir / "web.log"
+    )
+    worker = start(
+        [str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "qpu", "-P", "solo", "-c", "1", "-l", "WARNING",
+         "-n", "jobsbench@%h"],
+        env,
+        log_dir / "worker.log",
+    )  # fmt: skip
+    try:
+        wait_until_up(port, server)
+        client = Client(port, plan["token"], plan["backend"].pk, plan["project"])
+        through_queue(client, [{"qasm": ghz(5), "shots": 10, "seed": 1}], timeout=300)  # warm-up, not measured
+        out: dict[str, Any] = {"rss_idle": rss_mb(worker.pid)}
+        singles = [{"qasm": ghz(5), "shots": args.shots, "seed": i} for i in range(args.jobs)]
+        out["single"] = through_queue(client, singles, timeout=600, clients=args.clients)
+        circuits = [{"qasm": ghz(5), "name": f"ghz-{i}"} for i in range(args.batch)]
+        try:
+            out["batch"] = through_queue(client, [{"circuits": circuits, "shots": args.shots, "seed": 1}], 600)
+        except RuntimeError as exc:  # a server without batch submission
+            out["batch_error"] = str(exc)
+        out["rss"], out["hwm"] = rss_mb(worker.pid), hwm_mb(worker.pid)
+        out["logs"] = str(log_dir)
+        return out
+    finally:
+        stop(server)
+        stop(worker)
+
+
+def hwm_mb(pid: int) -> float:
+    """Peak resident set size of a process in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, Any], db: str) -> list[str]:
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    lines = [
+        f"GHZ(5), {args.shots} shots; load average {load} on {os.cpu_count()} CPUs; database {db}, broker Redis, "
+        f"gunicorn -w {args.web_workers}, {args.clients} submitting clients, 1 solo worker;",
+        "floor = raw Aer (prebuilt noise model, scheduled circuits), mean of the runs before and after the queue",
+        f"{'':26}{'wall s':>8}{'floor s':>9}{'x floor':>8}{'target':>7}{'jobs/s':>8}{'circ/s':>8}"
+        f"{'p50 ms':>8}{'p95 ms':>8}",
+    ]
+    for phase, circuits in (("single", args.jobs), ("batch", args.batch)):
+        if phase not in queue:
+            lines.append(f"{phase}: not measured ({queue.get(phase + '_error', 'no result')})")
+            continue
+        result = queue[phase]
+        wall, lat = result["wall"], result["latencies"]
+        label = f"{args.jobs} single-circuit jobs" if phase == "single" else f"1 job of {circuits} circuits"
+        lines.append(
+            f"{label:26}{wall:8.2f}{floor[phase]:9.3f}{wall / floor[phase]:8.2f}{TARGETS[phase]:7.1f}"
+            f"{result['jobs'] / wall:8.1f}{circuits / wall:8.1f}{statistics.median(lat) * 1000:8.0f}"
+            f"{percentile(lat, 0.95) * 1000:8.0f}"
+        )
+        lines.append(
+            f"{'  worker: first start to last finish':26}{result['run']:8.2f}{floor[phase]:9.3f}"
+            f"{result['run'] / floor[phase]:8.2f}   (POSTs took {result['submitted']:.2f} s; "
+            f"not completed: {result['failed'] or 'none'})"
+        )
+    lines.append(
+        f"worker RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
+        f"peak {queue['hwm']:.0f} MB (target < 250 MB); logs in {queue['logs']}"
+    )
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=50)
+    parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--shots", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent submitters of the single jobs")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--simulator-rounds", type=int, default=3, help="0 skips the simulator-level table")
     args = parser.parse_args()
-
+    if not (
+        1 <= args.jobs <= 500 and 1 <= args.batch <= 500 and 1 <= args.shots <= 100_000 and 1 <= args.clients <= 16
+    ):
+        parser.error("keep it bounded: 1-500 jobs, 1-500 circuits, 1-100000 shots, 1-16 clients")
+    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    if not os.environ.get("DATABASE_URL") or not broker_url.startswith("redis://"):
+        parser.error("DATABASE_URL (the bench's own database) and a redis:// CELERY_BROKER_URL are required")
+    os.environ.update(SERVER_ENV, CACHE_URL=broker_url)
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
-    from django.utils import timezone
 
-    from accounts.models import User
-    from config.celery import app
-    from facility.choices import EquipmentKind, OrganizationKind
-    from facility.models import Equipment, Organization, Site
-    from scheduling.calibration import calibration_from_record, timing_from_backend
-    from scheduling.choices import BookingStatus, JobStatus
-    from scheduling.models import Backend, Booking, Job, Membership, Project
-    from scheduling.selectors import calibration_latest
-    from scheduling.services.jobs import job_submit
-    from scheduling.simulator import run
-
-    call_command("migrate", verbosity=0)
-    app.conf.task_always_eager = False
-    org, _ = Organization.objects.get_or_create(
-        name="Bench University", defaults={"kind": OrganizationKind.UNIVERSITY, "country": "KR"}
-    )
-    site, _ = Site.objects.get_or_create(
-        name="Bench site", defaults={"organization": org, "city": "Cheongju", "country": "KR", "time_zone": "UTC"}
-    )
-    equipment, _ = Equipment.objects.get_or_create(
-        serial_number="BENCH-1",
-        manufacturer="Bench",
-        defaults={"site": site, "name": "Bench QPU", "kind": EquipmentKind.QPU},
-    )
-    backend, _ = Backend.objects.get_or_create(
-        name="bench-star", defaults={"display_name": "Bench star", "site": site, "equipment": equipment}
-    )
-    user, _ = User.objects.get_or_create(username="bench", defaults={"email": "bench@example.org"})
-    project, _ = Project.objects.get_or_create(
-        code="BENCH-1", defaults={"title": "Benchmark", "institution": org, "pi": user}
-    )
-    Membership.objects.get_or_create(project=project, user=user)
-    now = timezone.now()
-    if not Booking.objects.filter(
-        backend=backend, starts_at__lte=now, ends_at__gt=now + timedelta(minutes=30)
-    ).exists():
-        start = now.replace(minute=0, second=0, microsecond=0)
-        Booking.objects.filter(backend=backend, ends_at__gt=start).delete()  # only bench data lives here
-        Booking.objects.create(
-            backend=backend,
-            project=project,
-            user=user,
-            starts_at=start,
-            ends_at=start + timedelta(hours=4),
-            status=BookingStatus.CONFIRMED,
-            override_policy=True,
-            purpose="benchmark",
-        )
-
-    circuits = [ghz(2 + i % 4) for i in range(args.jobs)]
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("qpu")
-    env = {**os.environ, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
-    celery = str(Path(sys.executable).with_name("celery"))
-    worker = subprocess.Popen(  # noqa: S603 (fixed command line)
-        [celery, "-A", "config", "worker", "-Q", "qpu", "-P", "solo", "-c", "1", "-l", "WARNING", "-n", "bench@%h"],
-        cwd=BASE_DIR,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        warm = job_submit(user=user, backend=backend, project=project, qasm=circuits[0], shots=10, seed=1)
-        while not Job.objects.filter(pk=warm.pk, status=JobStatus.COMPLETED).exists():
-            time.sleep(0.05)
-
-        started = time.perf_counter()
-        ids = [
-            job_submit(user=user, backend=backend, project=project, qasm=qasm, shots=args.shots, seed=i).pk
-            for i, qasm in enumerate(circuits)
-        ]
-        submitted_s = time.perf_counter() - started
-        while Job.objects.filter(pk__in=ids, finished_at__isnull=True).exists():
-            time.sleep(0.05)
-        queued_s = time.perf_counter() - started
-    finally:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-
-    jobs = list(Job.objects.filter(pk__in=ids))
-    failed = [job.pk for job in jobs if job.status != JobStatus.COMPLETED]
-    latencies = [(job.finished_at - job.submitted_at).total_seconds() for job in jobs if job.finished_at]
-
-    calibration = calibration_from_record(calibration_latest(backend=backend))
-    timing = timing_from_backend(backend)
-    started = time.perf_counter()
-    for i, qasm in enumerate(circuits):
-        run(qasm, shots=args.shots, seed=i, calibration=calibration, timing=timing)
-    direct_s = time.perf_counter() - started
-
-    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    lines = [
-        f"{args.jobs} GHZ jobs (2-5 qubits), {args.shots} shots each; database {db}, broker Redis, 1 solo worker",
-        f"queued:  {queued_s:.2f} s wall ({submitted_s:.2f} s to submit), {args.jobs / queued_s:.1f} jobs/s, "
-        f"submit-to-finish p50 {statistics.median(latencies) * 1000:.0f} ms, "
-        f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms; not completed: {failed or 'none'}",
-        f"direct:  {direct_s:.2f} s wall, {args.jobs / direct_s:.1f} jobs/s (Aer in-process, same circuits)",
-        f"overhead ratio (queued wall / direct wall): {queued_s / direct_s:.2f}",
-    ]
+    plan = seed()
+    before = measure_floor(plan["backend"], args.jobs, args.batch, args.shots)
+    queue = run_queue(args, plan, dict(os.environ))
+    after = measure_floor(plan["backend"], args.jobs, args.batch, args.shots)
+    floor = {phase: (before[phase] + after[phase]) / 2 for phase in before}
+    lines = report(args, floor, queue, settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1])
+    if args.simulator_rounds:
+        lines += ["", "Simulator alone (bench/simulator.py):"]
+        lines += measure(args.jobs, args.batch, args.shots, args.simulator_rounds)
     sys.stdout.write("\n".join(lines) + "\n")
 
 

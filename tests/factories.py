@@ -91,6 +91,7 @@ __all__ = [
     "WorkOrderFactory",
     "ghz",
     "make_backend",
+    "make_batch_job",
 ]
 
 
@@ -427,3 +428,40 @@ class JobCircuitFactory(factory.django.DjangoModelFactory[JobCircuit]):
     index = factory.Sequence(lambda n: n + 1)
     name = ""
     qasm = BELL_CIRCUIT
+
+
+def make_batch_job(booking: Booking, circuits: int = 3, shots: int = 100, **fields: object) -> Job:
+    """A completed batch job of `circuits` GHZ circuits (2, 3, 4, ... qubits) in `booking`, with counts per circuit."""
+    sources = [ghz(2 + i % 4) for i in range(circuits)]
+
+    def counts(i: int) -> dict[str, int]:
+        width = 2 + i % 4
+        return {"0" * width: shots // 2 - i, "1" * width: shots // 2 - 1, "0" * (width - 1) + "1": i + 1}
+
+    def stats(i: int) -> dict[str, int]:
+        width = 2 + i % 4
+        return {"depth": 4 * width, "prx_count": 5 * width, "cz_count": 2 * width}
+
+    now = timezone.now()
+    job = JobFactory(
+        booking=booking,
+        qasm=sources[0],
+        shots=shots,
+        seed=11,
+        counts=counts(0),
+        qpu_seconds=2.05,
+        estimated_qpu_seconds=2.05,
+        submitted_at=now,
+        started_at=now,
+        finished_at=now + dt.timedelta(seconds=3),
+        name="GHZ sweep",
+        depth=sum(stats(i)["depth"] for i in range(circuits)),
+        prx_count=sum(stats(i)["prx_count"] for i in range(circuits)),
+        cz_count=sum(stats(i)["cz_count"] for i in range(circuits)),
+        **fields,
+    )
+    JobCircuit.objects.filter(job=job).update(name="ghz-2", **stats(0))
+    for i in range(1, circuits):
+        name, source = f"ghz-{2 + i % 4}", sources[i]
+        JobCircuitFactory(job=job, index=i, name=name, qasm=source, counts=counts(i), seed=11 + i, **stats(i))
+    return Job.objects.get(pk=job.pk)

@@ -7,9 +7,14 @@ module; conftest files hold fixtures only.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -90,11 +95,64 @@ def csp_violations(messages: list[str]) -> list[str]:
     return [m for m in messages if m.startswith("CSP violation:") or "Content Security Policy" in m]
 
 
-def slow_circuit(layers: int = 100) -> str:
-    """A 5-qubit circuit with a mid-circuit measurement and `layers` x 5 gates: Aer simulates it shot by shot,
-    tens of milliseconds a shot, so that a job of a few hundred shots really runs for seconds."""
+def slow_circuit(layers: int = 250) -> str:
+    """A 5-qubit circuit with a mid-circuit measurement and `layers` x 5 gates (250: about 8 900 native
+    operations, under the 10 000 limit): Aer simulates it shot by shot, about 8 ms a shot on an idle machine, so
+    that a job of a few hundred shots really runs for seconds and one of 20 000 for minutes."""
     layer = "h q[0];\ncx q[0], q[1];\ncx q[1], q[2];\ncx q[2], q[3];\ncx q[3], q[4];\n"
     return (
         'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[5];\ncreg m[1];\ncreg c[5];\nh q[0];\nmeasure q[0] -> m[0];\n'
         f"{layer * layers}measure q -> c;\n"
     )
+
+
+def _test_database_url() -> str:
+    """The URL of the database this test runs on (the test database, not the configured one)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_qpu_worker(name: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """A Celery worker process on the `qpu` queue, as production runs it (solo pool, one job at a time), on this
+    test's database and broker, with the job tests' worker settings; `env` adds to its environment (e.g.
+    QPU_JOB_TIME_LIMIT_S). Returns once it is ready to consume."""
+    from django.conf import settings
+
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.scheduling.jobs.worker_settings",
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **env,
+    }
+    celery = str(Path(sys.executable).with_name("celery"))
+    command = [celery, "-A", "config", "worker", "-Q", "qpu", "-P", "solo", "-c", "1", "-n", f"{name}@%h", "-l", "INFO"]
+    # Own session: the worker and the simulation it forks can be killed as one process group.
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(  # noqa: S603  (a fixed command line, no user input)
+            command,
+            cwd=settings.BASE_DIR,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_for(lambda: process.poll() is not None or b" ready." in log.read_bytes(), timeout=60)
+    assert process.poll() is None, log.read_text()
+    return process
+
+
+def kill_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process started in its own session, with everything it started; wait for it."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)

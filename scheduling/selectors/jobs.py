@@ -56,8 +56,10 @@ def job_circuit_get(*, job: Job, index: int) -> JobCircuit:
 
 
 def job_get_visible(*, user: User, job_id: int) -> Job:
-    """One job the user may read; Http404 for a job outside the user's projects (no existence leak)."""
-    job = job_list_visible(user=user).filter(pk=job_id).first()
+    """One job the user may read, with its backend, project, user, booking and calibration; Http404 for a job
+    outside the user's projects (no existence leak)."""
+    related = ("backend", "project", "user", "booking", "calibration")
+    job = job_list_visible(user=user).select_related(*related).filter(pk=job_id).first()
     if job is None:
         raise Http404
     return job

@@ -3,7 +3,8 @@
 Seeds: a batch has one seed (chosen below 2**31 when not given). Circuit ``i`` runs with ``seed + 2113 * i``,
 which is how Aer seeds the circuits of one multi-circuit run; each ``CircuitRun`` records the seed Aer used,
 and that circuit run alone with that seed gives the same counts. Circuit 0 runs with the batch seed itself, so
-a one-circuit batch is the same run as ``run()``.
+a one-circuit batch is the same run as ``run()``. A given seed leaves room for the derived ones below MAX_SEED
+(``check_batch_seed``), so every circuit's seed fits a signed 64-bit column.
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ def check_batch_shots(count: int, shots: int) -> None:
         )
 
 
+def check_batch_seed(count: int, seed: int | None) -> None:
+    """Raise CircuitError unless the seed is valid and every circuit's derived seed is at most MAX_SEED too."""
+    check_shots_and_seed(MIN_SHOTS, seed)
+    if seed is not None and seed + AER_SEED_STRIDE * (count - 1) > MAX_SEED:
+        highest = MAX_SEED - AER_SEED_STRIDE * (count - 1)
+        raise CircuitError.single(f"with {count} circuits the seed must be at most {highest}, got {seed}")
+
+
 def prepare_batch(sources: Sequence[str], *, timing: TimingProfile) -> list[TranspiledCircuit]:
     """Parse, check and transpile every source; CircuitError lists every issue, each with its circuit index."""
     if isinstance(sources, str | bytes) or not isinstance(sources, Sequence):
@@ -124,7 +133,7 @@ def run_batch(
 ) -> BatchResult:
     """Simulate every circuit with ``shots`` shots in one Aer run, with the calibration's cached noise model."""
     check_batch_shots(len(circuits), shots)
-    check_shots_and_seed(shots, seed)
+    check_batch_seed(len(circuits), seed)
     used_seed = secrets.randbelow(2**31) if seed is None else seed
     noise = device_noise(calibration, timing)
     scheduled = [with_idle_relaxation(circuit.circuit, timing, noise.idle_channel) for circuit in circuits]

@@ -284,7 +284,7 @@ def test_permission_matrix(world: World, area_reports: None, row: Row) -> None:
 
 def _route_key(path: str) -> str:
     """`api/v1/^bookings/(?P<pk>[^/.]+)/cancel/$` and `/api/v1/bookings/{booking_a}/cancel/` -> `api/v1/bookings/cancel/`."""
-    path = re.sub(r"\(\?P<pk>[^)]*\)|<int:\w+>|\{\w+\}", "", path).split("?")[0]
+    path = re.sub(r"\(\?P<\w+>[^)]*\)|<int:\w+>|\{\w+\}", "", path).split("?")[0]
     return re.sub(r"[/^$]+", "/", path).strip("/")
 
 

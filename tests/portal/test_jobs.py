@@ -9,7 +9,7 @@ from scheduling.choices import JobStatus
 from scheduling.models import Job
 from scheduling.portal.forms import BELL_CIRCUIT
 from scheduling.portal.svg import histogram_svg
-from tests.factories import BookingFactory, JobFactory
+from tests.factories import BookingFactory, JobFactory, make_batch_job
 from tests.support import next_slot
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +115,35 @@ def test_histogram_escapes_its_label_and_sorts_outcomes():
     assert "<script>" not in svg
     assert svg.index(">00<") < svg.index(">11<")
     assert 'role="img"' in svg
+
+
+# --- a batch ---
+
+JOB_PAGE_QUERIES = 5  # session, user, the job with its relations, the circuits, the one shown
+
+
+def test_a_batch_lists_its_circuits_and_draws_one_histogram_at_a_time(portal_client, backend, project, member):
+    job = make_batch_job(in_progress(backend, project, member), circuits=4)
+    url = reverse("portal:job-detail", args=[job.pk])
+    page = portal_client.get(url).content.decode()
+    assert page.count('role="img"') == 1  # one histogram: circuit 0's
+    assert "Histogram of the measured counts of 100 shots of circuit 0" in page
+    for i in range(1, 4):
+        assert f'href="?circuit={i}#counts-h"' in page
+    chosen = portal_client.get(url, {"circuit": 2}).content.decode()
+    assert chosen.count('role="img"') == 1
+    assert "of circuit 2" in chosen
+    assert "ghz-4" in chosen  # its name, and its source below
+    assert "qreg q[4];" in chosen
+    # An index the job does not have shows the first circuit.
+    assert "of circuit 0" in portal_client.get(url, {"circuit": 99}).content.decode()
+
+
+def test_the_job_page_query_count_does_not_grow_with_the_batch(
+    portal_client, backend, project, member, django_assert_num_queries
+):
+    booking = in_progress(backend, project, member)
+    small, large = make_batch_job(booking, circuits=2), make_batch_job(booking, circuits=40)
+    for job in (small, large):
+        with django_assert_num_queries(JOB_PAGE_QUERIES):
+            assert portal_client.get(reverse("portal:job-detail", args=[job.pk]), {"circuit": 1}).status_code == 200

@@ -111,6 +111,7 @@ def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRun
     if (early := _before_claim(job, delivered, now)) is not None:
         return early
     worker = worker or socket.gethostname()
+    worker_heartbeat_record(hostname=worker)  # before the claim: a claimed run always has a heartbeat to age
     calibration = calibration_latest(backend=job.backend)
     # Compare-and-set on status, token and attempts: exactly one delivery claims each attempt, and a
     # redelivery of the live message (its worker died) may take over a RUNNING job.
@@ -126,7 +127,6 @@ def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRun
     )
     if not claimed:
         return JobRunOutcome.IGNORED
-    worker_heartbeat_record(hostname=worker)
     job.calibration = calibration
     return _run(job, attempt=job.attempts + 1, worker=worker)
 

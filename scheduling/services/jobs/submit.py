@@ -36,11 +36,11 @@ from scheduling.simulator import (
     MAX_SEED,
     CircuitError,
     TranspiledCircuit,
+    check_batch_seed,
     check_batch_shots,
     estimate_seconds,
     prepare_batch,
 )
-from scheduling.simulator.batch import check_shots_and_seed
 
 DEFAULT_SHOTS = 1000
 
@@ -85,7 +85,7 @@ def job_request_check(*, shots: int, seed: int | None, circuits: int) -> None:
     """A job's shots, seed and number of circuits against the simulator's limits (the rules live there, once;
     this names the field and says it in the user's language): ValidationError by field."""
     errors: dict[str, str] = {}
-    if _refused(check_shots_and_seed, shots, None):
+    if _refused(check_batch_shots, 1, shots):  # the shots per circuit alone
         errors["shots"] = _("Shots must be a whole number from 1 to %(max)s.") % {"max": MAX_SHOTS}
     elif _refused(check_batch_shots, circuits, 1):  # the size of the batch alone
         errors["circuits"] = _("A job takes from 1 to %(max)s circuits.") % {"max": MAX_BATCH_CIRCUITS}
@@ -98,8 +98,11 @@ def job_request_check(*, shots: int, seed: int | None, circuits: int) -> None:
             "shots": shots,
             "all": shots * circuits,
         }
-    if _refused(check_shots_and_seed, 1, seed):
-        errors["seed"] = _("The seed must be a whole number from 0 to %(max)s.") % {"max": MAX_SEED}
+    if _refused(check_batch_seed, max(circuits, 1), seed):
+        errors["seed"] = _(
+            "The seed must be a whole number from 0 to %(max)s (less in a large batch: each circuit's seed is "
+            "derived from it)."
+        ) % {"max": MAX_SEED}
     if errors:
         raise ValidationError(errors, code="invalid")
 

@@ -346,3 +346,13 @@ def test_submission_query_count_is_pinned(world, client, django_assert_num_queri
             ).status_code
             == 201
         )
+
+
+def test_post_a_batch_whose_seed_leaves_no_room_for_its_circuits_seeds_answers_400(world, client):
+    from scheduling.simulator import MAX_SEED
+
+    data = {"backend": world.backend.pk, "project": world.project.pk, "circuits": batch(3), "seed": MAX_SEED}
+    response = client.post(URL, data)
+    assert response.status_code == 400
+    assert "seed" in response.data
+    assert client.post(URL, {**data, "circuits": batch(1)}).status_code == 201

@@ -537,3 +537,56 @@ def test_the_models_batch_limits_are_the_simulators():
         simulator.MAX_BATCH_SHOTS,
         simulator.MAX_SHOTS,
     )
+
+
+# --- a booking that ends or is cancelled, an outage ---
+
+
+def _pending_pair(world):
+    now = timezone.now()
+    running = JobFactory(queued=True, booking=world.booking, status=JobStatus.RUNNING, submitted_at=now, started_at=now)
+    return running, JobFactory(queued=True, booking=world.booking)
+
+
+def _assert_ended(jobs, status, code):
+    for job in jobs:
+        job.refresh_from_db()
+        assert (job.status, job.error_code, job.counts) == (status, code, None)
+        assert job.finished_at is not None
+
+
+def test_the_booking_sweeper_ends_the_jobs_of_ended_bookings(world, published):
+    from scheduling.services import booking_sweep
+
+    jobs = _pending_pair(world)
+    booking_sweep(now=world.booking.ends_at + timedelta(seconds=1))
+    _assert_ended(jobs, JobStatus.CANCELLED, JobErrorCode.BOOKING_ENDED)
+    world.booking.refresh_from_db()
+    assert world.booking.status == BookingStatus.COMPLETED  # a job ran in it
+
+
+def test_a_maintenance_window_over_a_booking_ends_its_jobs(world, published, facility_manager):
+    from scheduling.services import maintenance_window_create
+
+    jobs = _pending_pair(world)
+    result = maintenance_window_create(
+        backend=world.backend,
+        starts_at=world.booking.starts_at,
+        ends_at=world.booking.ends_at,
+        title="Fridge",
+        by=facility_manager,
+    )
+    assert result.cancelled_bookings == [world.booking.pk]
+    _assert_ended(jobs, JobStatus.CANCELLED, JobErrorCode.BOOKING_CANCELLED)
+
+
+def test_an_outage_fails_the_running_job_and_holds_the_queued_ones(world, published):
+    from scheduling.services import outage_create
+
+    running, queued = _pending_pair(world)
+    outage_create(backend=world.backend, starts_at=timezone.now(), severity=OutageSeverity.MAJOR, cause="Leak")
+    _assert_ended([running], JobStatus.FAILED, JobErrorCode.OUTAGE)
+    queued.refresh_from_db()
+    assert (queued.status, queued.error_code) == (JobStatus.QUEUED, "")
+    job_publish(job_id=queued.pk)
+    assert deliver(queued) == JobRunOutcome.HELD

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from qiskit_aer import AerSimulator
@@ -11,11 +14,13 @@ from scheduling.simulator import (
     DEFAULT_CALIBRATION,
     DEFAULT_TIMING,
     MAX_BATCH_CIRCUITS,
+    MAX_SEED,
     CalibrationError,
     CircuitError,
     CircuitIssue,
     TimingProfile,
     TranspiledCircuit,
+    check_batch_seed,
     estimate_seconds,
     metered_seconds,
     prepare_batch,
@@ -26,6 +31,7 @@ from scheduling.simulator import (
 )
 from scheduling.simulator.batch import AER_SEED_STRIDE
 
+BASE_DIR = Path(__file__).resolve().parents[3]
 PERFECT = uniform_calibration(t1_us=1e9, t2_us=1e9, prx_fidelity=1.0, readout_fidelity=1.0, cz_fidelity=1.0)
 HEADER = 'OPENQASM 3.0;\ninclude "stdgates.inc";\n'
 
@@ -169,6 +175,16 @@ def test_run_batch_refuses_shots_and_seeds_outside_the_limits(shots, seed, messa
         run_batch([], shots=10, seed=1, calibration=PERFECT, timing=DEFAULT_TIMING)
 
 
+def test_derived_seeds_stay_within_the_seed_range():
+    (circuit,) = prepare_batch([flip("1")], timing=DEFAULT_TIMING)
+    highest = MAX_SEED - AER_SEED_STRIDE * 2
+    result = run_batch([circuit] * 3, shots=5, seed=highest, calibration=PERFECT, timing=DEFAULT_TIMING)
+    assert result.results[-1].seed == MAX_SEED
+    with pytest.raises(CircuitError, match=f"with 3 circuits the seed must be at most {highest}, got {highest + 1}"):
+        run_batch([circuit] * 3, shots=5, seed=highest + 1, calibration=PERFECT, timing=DEFAULT_TIMING)
+    check_batch_seed(1, MAX_SEED)  # one circuit: the whole range
+
+
 def test_transpiled_circuit_round_trips_through_bytes_with_the_same_counts():
     prepared = prepare_batch([GHZ3, flip("101")], timing=DEFAULT_TIMING)
     loaded = [TranspiledCircuit.from_bytes(circuit.to_bytes()) for circuit in prepared]
@@ -193,3 +209,16 @@ def test_errors_pickle_with_their_details():
     back_calibration = pickle.loads(pickle.dumps(calibration_error))  # noqa: S301
     assert back_calibration.problems == calibration_error.problems
     assert str(back_calibration) == str(calibration_error)
+
+
+def test_loading_transpiled_circuits_needs_no_openqasm3_parser():
+    # A worker that runs circuits from their bytes never loads the ~15 MB ANTLR parser.
+    blob = prepare_circuit(GHZ3).to_bytes()
+    code = (
+        "import sys\n"
+        "from scheduling.simulator import TranspiledCircuit, DEFAULT_CALIBRATION, DEFAULT_TIMING, run_batch\n"
+        f"circuit = TranspiledCircuit.from_bytes({blob!r})\n"
+        "run_batch([circuit], shots=10, seed=1, calibration=DEFAULT_CALIBRATION, timing=DEFAULT_TIMING)\n"
+        "assert 'openqasm3' not in sys.modules and 'antlr4' not in sys.modules, 'parser loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=BASE_DIR, timeout=120)  # noqa: S603
