@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: the three benchmarks in turn, each against its own database derived from DATABASE_URL
 # (PostgreSQL: <name>_bench_<what> on the same server, created if missing; SQLite: a sibling file), with the
-# broker of CELERY_BROKER_URL. Extra arguments per benchmark: JOBS_ARGS, REPORTS_ARGS, LOAD_ARGS.
+# broker of CELERY_BROKER_URL. Extra arguments per benchmark: JOBS_ARGS, REPORTS_ARGS, LOAD_ARGS, RB_ARGS.
 # Runs every benchmark even when one fails; exits non-zero if any did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +40,7 @@ run() {  # run <what> <script> [args...]
   run jobs jobs.py ${JOBS_ARGS:-}
   run reports reports.py ${REPORTS_ARGS:-}
   run load load.py ${LOAD_ARGS:-}
+  run rb rb.py --local ${RB_ARGS:-}
 }
 
 if ((${#failed[@]})); then

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.identity import authenticated_user
-from core.api import AwareDateTimeField
+from core.api import AwareDateTimeField, UtcIsoDateTimeFilter
 from core.permissions import AuthenticatedReadStaffWrite
 from core.viewsets import ServiceViewSet
 from facility.models import WorkOrder
@@ -137,12 +138,24 @@ class OutageViewSet(ServiceViewSet):
         return outage_update(outage=instance, **_rename_times(data))
 
 
+class CalibrationFilter(filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
+    """`backend` (as before), and the measurement time within `[measured_after, measured_before)`."""
+
+    measured_after = UtcIsoDateTimeFilter(field_name="measured_at", lookup_expr="gte")
+    measured_before = UtcIsoDateTimeFilter(field_name="measured_at", lookup_expr="lt")
+
+    class Meta:
+        model = CalibrationRecord
+        fields = ["backend", "measured_after", "measured_before"]
+
+
 class CalibrationViewSet(ServiceViewSet):
-    """Calibration records, validated against the backend's qubits and couplers."""
+    """Calibration records, validated against the backend's qubits and couplers; filters `backend`,
+    `measured_after` (inclusive) and `measured_before` (exclusive)."""
 
     permission_classes = [AuthenticatedReadStaffWrite]
     serializer_class = CalibrationOutputSerializer
-    filterset_fields = ["backend"]
+    filterset_class = CalibrationFilter
 
     class InputSerializer(serializers.Serializer[Any]):
         backend = serializers.PrimaryKeyRelatedField(queryset=Backend.objects.all())

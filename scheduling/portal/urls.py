@@ -30,4 +30,6 @@ urlpatterns = [
     path("waitlist/", views.WaitlistView.as_view(), name="waitlist"),
     path("waitlist/join/", views.WaitlistJoinView.as_view(), name="waitlist-join"),
     path("waitlist/<int:pk>/leave/", views.WaitlistLeaveView.as_view(), name="waitlist-leave"),
+    path("calibrations/", views.CalibrationHistoryView.as_view(), name="calibration-history"),
+    path("calibrations/<int:pk>/", views.CalibrationDetailView.as_view(), name="calibration-detail"),
 ]

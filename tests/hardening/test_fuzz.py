@@ -11,6 +11,7 @@ so that requests reach the rules behind the 404s and 400s, not only the lookups.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -138,7 +139,7 @@ def _path_ids(data_set: World, path: str) -> list[int]:
     """Ids of the objects the path's first parameter names: the collection just before it (`/projects/{id}/members/`
     is a project's)."""
     segments = [segment for segment in path.split("/") if segment]
-    for before, segment in zip(segments, segments[1:], strict=False):
+    for before, segment in itertools.pairwise(segments):
         if segment.startswith("{"):
             return [data_set.objects[key].pk for key in PATH_OBJECTS.get(before, ())]
     return []

@@ -2,6 +2,7 @@
 
 from scheduling.portal.views.base import PortalView, calibration_summary
 from scheduling.portal.views.bookings import BookingCancelView, BookingCreateView, BookingListView
+from scheduling.portal.views.calibrations import CalibrationDetailView, CalibrationHistoryView
 from scheduling.portal.views.dashboard import CalendarView, DashboardView, UsageView
 from scheduling.portal.views.exports import JobExportView, JobResultsView
 from scheduling.portal.views.jobs import JobCancelView, JobCreateView, JobDetailView, JobListView
@@ -18,6 +19,8 @@ __all__ = [
     "BookingCreateView",
     "BookingListView",
     "CalendarView",
+    "CalibrationDetailView",
+    "CalibrationHistoryView",
     "DashboardView",
     "JobCancelView",
     "JobCreateView",

@@ -22,6 +22,7 @@ from scheduling.portal.errors import apply_error
 from scheduling.portal.forms import BookingForm
 from scheduling.portal.previews import booking_preview, booking_series_preview
 from scheduling.portal.views.base import PAGE_SIZE, PortalView, _pick_backend
+from scheduling.portal.views.calibrations import calibration_tables, latest_calibration_of
 from scheduling.selectors.backends import backend_list
 from scheduling.selectors.bookings import booking_get_for_user, booking_list_for_user
 from scheduling.selectors.common import hours_str
@@ -56,6 +57,13 @@ class BookingCreateView(PortalView):
     """Book a slot in two steps: check and preview the cost and cancellation deadline, then confirm."""
 
     nav = "book"
+
+    def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+        # The chosen backend's latest calibration per qubit and coupler (prefetched with the backends).
+        calibration = latest_calibration_of(context.get("backend"))
+        context.setdefault("calibration", calibration)
+        context.setdefault("calibration_tables", calibration_tables(calibration))
+        return super().render(template, context, status)
 
     def _form(self, data: Any = None, initial: dict[str, Any] | None = None) -> tuple[BookingForm, Backend | None]:
         backends = backend_list()
