@@ -108,7 +108,7 @@ def test_counts_of_an_unfinished_job_are_409_and_others_jobs_404(portal_client, 
 
 def test_counts_query_count(portal_client, booking, django_assert_num_queries):
     job = JobFactory(with_result=True, booking=booking)
-    with django_assert_num_queries(6):  # session, user, the job, its circuits, its project, its backend
+    with django_assert_num_queries(4):  # session, user, the job (with its project and backend), its circuits
         portal_client.get(reverse("portal:job-results", args=[job.pk, "json"]))
 
 

@@ -21,7 +21,7 @@ def test_beat_schedules_are_created_by_migration(db):
         migration = importlib.import_module(f"scheduling.migrations.{name}")
         migration.create_tasks(django_apps, None)
         migration.create_tasks(django_apps, None)
-    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 5
+    assert PeriodicTask.objects.filter(task__startswith="scheduling.tasks.").count() == 6
     tasks = dict(PeriodicTask.objects.values_list("task", "enabled"))
     assert tasks["scheduling.tasks.booking_sweep_task"] is True
     assert tasks["scheduling.tasks.booking_reminders_task"] is True
