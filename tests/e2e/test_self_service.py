@@ -205,8 +205,8 @@ def test_changed_pages_at_phone_and_desktop_width(new_page, shoot, world, langua
         page = new_page(viewport)
         log_in(page)
         if language == "ko":
-            page.locator("#language-select").select_option("ko")
-            page.wait_for_load_state()
+            with page.expect_navigation():  # the language form submits itself; wait for its page, not before it
+                page.locator("#language-select").select_option("ko")
         for path, name in (
             ("/portal/", "dashboard"),
             ("/portal/jobs/", "jobs"),
