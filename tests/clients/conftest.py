@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from config.celery import app
-from tests.clients.site import LiveSite, Researcher, researcher_on
+from tests.clients.site import LiveSite, Researcher, own_broker_url, researcher_on
 from tests.factories import make_backend
 
 
@@ -17,10 +17,11 @@ def live_site(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[
     """gunicorn and a real worker on the test database and Redis, for the whole session."""
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.skip("the live site's worker needs Redis (CELERY_BROKER_URL=redis://...)")
-    with django_db_blocker.unblock(), app.connection_for_write() as conn:
+    broker_url = own_broker_url(settings.CELERY_BROKER_URL)
+    with django_db_blocker.unblock(), app.connection_for_write(broker_url) as conn:
         for queue in ("default", "qpu", "reports"):
             conn.default_channel.queue_purge(queue)
-    site = LiveSite(logs=tmp_path_factory.mktemp("live-site")).start()
+    site = LiveSite(logs=tmp_path_factory.mktemp("live-site"), broker_url=broker_url).start()
     try:
         yield site
     finally:

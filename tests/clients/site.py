@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import connection
@@ -45,6 +45,14 @@ def database_url_of_this_run() -> str:
     user = quote(db["USER"] or "")
     password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
     return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def own_broker_url(suite_broker_url: str) -> str:
+    """The live site's broker: the Redis database after the suite's. Its worker lives for the whole session and must
+    never consume the messages of the suite's own worker tests (they run later, on the suite's broker)."""
+    parts = urlsplit(suite_broker_url)
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(database + 1) % 16}"))
 
 
 def free_port() -> int:
@@ -82,6 +90,7 @@ class LiveSite:
     """gunicorn on a free loopback port (`url`) and one worker on the default, qpu and reports queues."""
 
     logs: Path
+    broker_url: str
     url: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -90,8 +99,8 @@ class LiveSite:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             "DATABASE_URL": database_url_of_this_run(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_BROKER_URL": self.broker_url,
+            "TEST_CELERY_BROKER_URL": self.broker_url,
         }
         port = free_port()
         gunicorn = [str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4"]
