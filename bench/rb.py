@@ -39,6 +39,7 @@ def local_site(workdir: Path) -> tuple[Any, str, str, int]:
     import datetime as dt
     from decimal import Decimal
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
@@ -75,7 +76,7 @@ def local_site(workdir: Path) -> tuple[Any, str, str, int]:
             backend=backend, project=project, user=member, starts_at=start, ends_at=start + dt.timedelta(hours=2)
         )
     token = str(Token.objects.get_or_create(user=member)[0].key)
-    site = LiveSite(logs=workdir).start()
+    site = LiveSite(logs=workdir, broker_url=settings.CELERY_BROKER_URL).start()
     return site, site.url, token, booking.pk
 
 
