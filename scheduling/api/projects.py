@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -68,7 +68,13 @@ class MemberAddSerializer(serializers.Serializer[Any]):
 
 @extend_schema_view(
     members=extend_schema(request=MemberAddSerializer, responses={201: MemberSerializer}),
-    member_remove=extend_schema(request=None, responses={204: None}),
+    member_remove=extend_schema(
+        request=None,
+        responses={
+            204: None,
+            400: OpenApiResponse(description="The principal investigator cannot be removed: hand the role over first"),
+        },
+    ),
 )
 class ProjectViewSet(ServiceViewSet):
     """Projects: researchers see those they belong to; staff see and change all. Members are added and removed by
