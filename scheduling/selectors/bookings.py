@@ -6,7 +6,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, IntegerField, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from scheduling.choices import ACTIVE_BOOKING_STATUSES
@@ -88,6 +91,35 @@ def booking_list_overlapping(
     )
 
 
+def _conflict_sql(*, exclude_booking: bool, ongoing_outages: bool) -> str:
+    """The one query of `booking_conflict_list`, written out: it runs on every booking request while the backend
+    row is locked, and composing the same three-way union through the ORM cost three times its round trip."""
+    tables = (connection.ops.quote_name(model._meta.db_table) for model in (Booking, MaintenanceWindow, Outage))
+    booking, window, outage = tables
+    statuses = ", ".join(["%s"] * len(ACTIVE_BOOKING_STATUSES))
+    ongoing = " OR ends_at IS NULL" if ongoing_outages else ""
+    # Table names come from the models and every value is a parameter.
+    return (
+        f"SELECT 0, starts_at, ends_at, 'booking' FROM {booking} WHERE backend_id = %s AND status IN ({statuses})"  # noqa: S608
+        f" AND starts_at < %s AND ends_at > %s{' AND id <> %s' if exclude_booking else ''}"
+        f" UNION ALL SELECT 1, starts_at, ends_at, 'maintenance' FROM {window}"
+        " WHERE backend_id = %s AND starts_at < %s AND ends_at > %s"
+        f" UNION ALL SELECT 2, starts_at, ends_at, 'outage' FROM {outage}"
+        f" WHERE backend_id = %s AND starts_at < %s AND ((ends_at IS NOT NULL AND ends_at > %s){ongoing})"
+        " ORDER BY 1, 2"
+    )
+
+
+def _as_datetime(value: datetime.datetime | str | None) -> datetime.datetime | None:
+    # PostgreSQL answers aware datetimes; SQLite answers the stored text, in UTC.
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"not a stored datetime: {value!r}")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
+
+
 def booking_conflict_list(
     *,
     backend: Backend,
@@ -96,32 +128,19 @@ def booking_conflict_list(
     now: datetime.datetime,
     exclude_booking: int | None = None,
 ) -> list[Conflict]:
-    """Every booking, maintenance window and outage that blocks `[starts_at, ends_at)` on the backend.
+    """Every booking, maintenance window and outage that blocks `[starts_at, ends_at)` on the backend, in one
+    query: bookings, then maintenance, then outages, each by start.
 
     An ongoing outage blocks bookings that start within the next hour.
     """
-    bookings = Booking.objects.filter(
-        backend=backend, status__in=ACTIVE_BOOKING_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
-    )
+    # Times as each database stores them (SQLite: naive UTC text), as the ORM would pass them.
+    end, start = (connection.ops.adapt_datetimefield_value(moment) for moment in (ends_at, starts_at))
+    params: list[Any] = [backend.pk, *ACTIVE_BOOKING_STATUSES, end, start]
     if exclude_booking is not None:
-        bookings = bookings.exclude(pk=exclude_booking)
-    windows = MaintenanceWindow.objects.filter(backend=backend, starts_at__lt=ends_at, ends_at__gt=starts_at)
-    outage_q = Q(ends_at__isnull=False, ends_at__gt=starts_at)
-    if starts_at < now + OUTAGE_LOOKAHEAD:
-        outage_q |= Q(ends_at__isnull=True)
-    outages = Outage.objects.filter(outage_q, backend=backend, starts_at__lt=ends_at)
-
-    def rows(queryset: QuerySet[Any], kind: str, rank: int) -> QuerySet[Any]:
-        annotated: QuerySet[Any] = (
-            queryset.order_by()
-            .annotate(
-                conflict_rank=Value(rank, output_field=IntegerField()),
-                conflict_kind=Value(kind, output_field=CharField()),
-            )
-            .values_list("conflict_rank", "starts_at", "ends_at", "conflict_kind")
-        )
-        return annotated
-
-    # One query (it runs while the backend row is locked): bookings, then maintenance, then outages, each by start.
-    union = rows(bookings, "booking", 0).union(rows(windows, "maintenance", 1), rows(outages, "outage", 2), all=True)
-    return [Conflict(start, end, kind) for _rank, start, end, kind in union.order_by("conflict_rank", "starts_at")]
+        params.append(exclude_booking)
+    params += [backend.pk, end, start, backend.pk, end, start]
+    sql = _conflict_sql(exclude_booking=exclude_booking is not None, ongoing_outages=starts_at < now + OUTAGE_LOOKAHEAD)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [Conflict(_as_datetime(start), _as_datetime(end), kind) for _rank, start, end, kind in rows]  # type: ignore[arg-type]
