@@ -82,9 +82,9 @@ def _choose_allocation(
 ) -> Allocation:
     """The project's allocation on the backend valid at the start (site's local date) with enough hours left."""
     local_day = timezone.localtime(starts_at, ZoneInfo(backend.site.time_zone)).date()
-    candidates = list(
-        allocation_list_with_usage(project=project, backend=backend, on=local_day).order_by("valid_until", "pk")
-    )
+    # Their usage only (the project and backend are at hand): no joins.
+    usage = allocation_list_with_usage(project=project, backend=backend, on=local_day).select_related(None)
+    candidates = list(usage.order_by("valid_until", "pk"))
     for allocation in candidates:
         if allocation.remaining_hours >= hours:  # type: ignore[attr-defined]
             return allocation
@@ -99,7 +99,7 @@ def _choose_allocation(
 
 
 def _is_member(user: User, project: Project) -> bool:
-    return Membership.objects.filter(project=project, user=user).exists()
+    return Membership.objects.filter(project_id=project.pk, user_id=user.pk).exists()
 
 
 def _booking_request_check(
