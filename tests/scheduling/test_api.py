@@ -310,6 +310,20 @@ def test_booking_create_query_count_is_pinned(make_client, researcher, backend, 
     assert response.status_code == 201, response.content
 
 
+# A booking refused for a conflict: the same up to the conflicts, then the savepoint rolled back and released; the
+# project's future bookings are not counted.
+BOOKING_CONFLICT_QUERIES = 9
+
+
+def test_booking_conflict_query_count_is_pinned(make_client, researcher, backend, project, django_assert_num_queries):
+    book(backend, project, researcher, at(2), at(3))
+    client = make_client(researcher)
+    with django_assert_num_queries(BOOKING_CONFLICT_QUERIES):
+        response = client.post("/api/v1/bookings/", booking_body(backend, project, at(2.5), at(3.5)), format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "booking_conflict"
+
+
 def test_cancel_endpoint_refund_rules(make_client, researcher, backend, project):
     client = make_client(researcher)
     early = book(backend, project, researcher, at(30), at(31))

@@ -74,6 +74,20 @@ def test_booking_create_refuses_over_the_project_cap(backend, project, researche
     assert Booking.objects.count() == 2
 
 
+def test_a_taken_slot_is_refused_as_a_conflict_before_the_project_cap(backend, project, researcher, make_project):
+    other = make_project(code="OTHER-1", members=[researcher])
+    book(backend, other, researcher, at(5), at(6))
+    booking_policy_update(backend=backend, max_future_bookings=1)
+    book(backend, project, researcher, at(1), at(2))
+    with pytest.raises(DomainError) as exc:  # both refuse it; the conflict, which lists what holds it, comes first
+        book(backend, project, researcher, at(5), at(6))
+    assert exc.value.code == "booking_conflict"
+    with pytest.raises(DomainError) as exc:  # a free slot: the cap
+        book(backend, project, researcher, at(7), at(8))
+    assert exc.value.extra["rule"] == "max_future_bookings"
+    assert Booking.objects.count() == 2
+
+
 def test_override_policy_skips_policy_rules_but_not_overlap(backend, project, researcher, facility_manager):
     past = book(backend, project, researcher, at(-50), at(-49.9), created_by=facility_manager, override_policy=True)
     assert past.override_policy

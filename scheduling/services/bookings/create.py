@@ -48,6 +48,15 @@ def _check_policy(
     ends_at: datetime.datetime,
     now: datetime.datetime,
 ) -> None:
+    """Every rule of the backend's booking policy: the times' own rules, then the project's cap."""
+    _check_policy_times(policy=policy, starts_at=starts_at, ends_at=ends_at, now=now)
+    _check_project_cap(policy=policy, project=project, now=now)
+
+
+def _check_policy_times(
+    *, policy: BookingPolicy, starts_at: datetime.datetime, ends_at: datetime.datetime, now: datetime.datetime
+) -> None:
+    """Slot alignment, length, past start and horizon: rules of the times alone (no query)."""
     slot = policy.slot_minutes
     if not (on_slot_boundary(starts_at, slot) and on_slot_boundary(ends_at, slot)):
         raise _policy_violation(
@@ -67,6 +76,10 @@ def _check_policy(
         raise _policy_violation(
             "horizon", _("Bookings can be made at most %(days)d days ahead.") % {"days": policy.horizon_days}
         )
+
+
+def _check_project_cap(*, policy: BookingPolicy, project: Project, now: datetime.datetime) -> None:
+    """The project's future bookings on the backend against the policy's cap (one query; under the lock)."""
     future = Booking.objects.filter(
         project=project, backend=policy.backend_id, status__in=ACTIVE_BOOKING_STATUSES, ends_at__gt=now
     ).count()
@@ -206,10 +219,14 @@ def _booking_create(
     backend = Backend.objects.select_related("site", "policy").select_for_update(of=("self",)).get(pk=backend.pk)
     policy = getattr(backend, "policy", None) or BookingPolicy(backend=backend)
     if not override_policy:
-        _check_policy(policy=policy, project=project, starts_at=starts_at, ends_at=ends_at, now=now)
+        _check_policy_times(policy=policy, starts_at=starts_at, ends_at=ends_at, now=now)
+    # A taken slot is refused, with everything that holds it, before the project's bookings are counted: under
+    # contention most refusals are conflicts, and they need no count.
     conflicts = booking_conflict_list(backend=backend, starts_at=starts_at, ends_at=ends_at, now=now)
     if conflicts:
         raise _booking_conflict_error(conflicts)
+    if not override_policy:
+        _check_project_cap(policy=policy, project=project, now=now)
     hours = hours_between(starts_at, ends_at)
     allocation = _choose_allocation(backend=backend, project=project, starts_at=starts_at, hours=hours)
     needs_approval = (
