@@ -12,8 +12,8 @@ from reports.models import Report
 from scheduling.choices import BookingStatus, CancelReason, MembershipRole
 from scheduling.models import Booking
 from scheduling.services import booking_create, booking_policy_update
+from tests.e2e.browser import admin_log_in, expect
 from tests.factories import (
-    PASSWORD,
     AllocationFactory,
     MembershipFactory,
     ProjectFactory,
@@ -24,20 +24,6 @@ from tests.factories import (
 from tests.support import DESKTOP, PHONE, next_slot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def expect(locator):
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
-
-
-def admin_log_in(page):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("root")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("#site-name")).to_contain_text("Quantum Facility Records")
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from scheduling.choices import MembershipRole
 from scheduling.services import calibration_create, calibration_data_default
+from tests.e2e.browser import expect, portal_log_in
 from tests.factories import (
-    PASSWORD,
     AllocationFactory,
     JobFactory,
     MembershipFactory,
@@ -20,12 +20,6 @@ from tests.factories import (
 from tests.support import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def expect(locator):
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 @pytest.fixture
@@ -54,18 +48,10 @@ def world():
     return {"backend": backend, "records": records, "job": job}
 
 
-def log_in(page):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("mina")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-
-
 @pytest.mark.parametrize(("viewport", "size"), [(DESKTOP, "desktop"), (PHONE, "phone")])
 def test_calibration_history_record_booking_form_and_job_link(new_page, shoot, live_server, world, viewport, size):
     page = new_page(viewport)
-    log_in(page)
+    portal_log_in(page)
 
     page.goto(f"/portal/calibrations/?backend={world['backend'].pk}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Calibration history")

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from scheduling.choices import MembershipRole
+from tests.e2e.browser import expect, portal_log_in
 from tests.factories import (
-    PASSWORD,
     AllocationFactory,
     BookingFactory,
     MembershipFactory,
@@ -20,12 +20,6 @@ from tests.factories import (
 from tests.support import PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def expect(locator):
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 @pytest.fixture
@@ -40,18 +34,10 @@ def batch():
     return make_batch_job(booking, circuits=12, shots=1000)
 
 
-def log_in(page):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("mina")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-
-
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_a_batch_job_page_shows_one_circuit_at_a_time(new_page, shoot, batch, viewport):
     page = new_page(PHONE) if viewport == "phone" else new_page()
-    log_in(page)
+    portal_log_in(page)
     page.goto(f"/portal/jobs/{batch.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("GHZ sweep")
     expect(page.locator("#circuits-h")).to_have_text("Circuits of the batch")

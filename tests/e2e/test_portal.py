@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from scheduling.choices import BookingStatus, JobStatus, MembershipRole
 from scheduling.models import Booking, Job
+from tests.e2e.browser import expect, portal_log_in
 from tests.factories import (
-    PASSWORD,
     AllocationFactory,
     BookingFactory,
     MembershipFactory,
@@ -25,12 +25,6 @@ from tests.support import PHONE
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SEOUL = ZoneInfo("Asia/Seoul")
-
-
-def expect(locator):
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 @pytest.fixture
@@ -51,14 +45,6 @@ def world():
     return {"backend": backend, "user": user, "project": project, "taken": taken, "day_after": day_after}
 
 
-def log_in(page, username="mina"):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-
-
 def wait_clear_of_slot_boundary():
     """Booking the current slot fails if a 15-minute boundary passes mid-test; start well clear of one."""
     seconds = timezone.now().timestamp() % 900
@@ -76,7 +62,7 @@ def book(page, *, start: datetime.datetime, minutes: int = 60):
 def test_researcher_books_runs_a_bell_circuit_and_cancels(new_page, shoot, world):
     wait_clear_of_slot_boundary()
     page = new_page()
-    log_in(page)
+    portal_log_in(page)
     shoot(page, "desktop-dashboard")
 
     # The calendar: the other project's booking shows only as "Booked", never its project or purpose.
@@ -171,7 +157,7 @@ def test_pages_at_phone_width(new_page, shoot, world):
 
     job = JobFactory(with_result=True, booking=booking, counts={"00": 470, "11": 492, "01": 20, "10": 18})
     page = new_page(PHONE)
-    log_in(page)
+    portal_log_in(page)
     shoot(page, "phone-dashboard")
     for path, name in [
         ("/portal/calendar/", "phone-calendar"),

@@ -10,18 +10,13 @@ from accounts.roles import PROCUREMENT_OFFICERS
 from facility.choices import OrganizationKind
 from procurement import services
 from procurement.models import ContractingProcess, Document, OcdsRelease
-from tests.factories import PASSWORD, OrganizationFactory, StaffFactory
+from tests.e2e.browser import admin_log_in, expect
+from tests.factories import OrganizationFactory, StaffFactory
 from tests.support import PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-
-
-def expect(locator):
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 @pytest.fixture
@@ -44,14 +39,6 @@ def orgs():
             name="IQM Quantum Computers", short_name="IQM", kind=OrganizationKind.VENDOR, country="FI"
         ),
     }
-
-
-def log_in(page, username="officer"):
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("input[type=submit]").click()
-    expect(page.locator("#site-name")).to_be_visible()
 
 
 SHOWN = {"Chungbuk": "CBNU", "Public Procurement": "PPS", "IQM": "IQM"}
@@ -90,7 +77,7 @@ def step(page, label, day, time="09:00:00"):
 def test_an_officer_runs_a_process_from_planning_to_completion(new_page, shoot, officer, orgs, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     page = new_page()
-    log_in(page)
+    admin_log_in(page, "officer")
 
     # Planning.
     page.goto("/admin/procurement/contractingprocess/add/")
@@ -246,7 +233,7 @@ def test_the_key_pages_in_korean(new_page, shoot, officer, orgs, settings, tmp_p
         user=officer, title="Quantum computer", buyer=orgs["buyer"], procuring_entity=orgs["agency"]
     )
     page = new_page()
-    log_in(page)
+    admin_log_in(page, "officer")
     page.goto(f"/admin/procurement/contractingprocess/{process.pk}/change/")
     expect(page.locator("#workflow")).to_contain_text("다음 단계")
     expect(page.locator("#workflow")).to_contain_text("입찰 기록")
@@ -264,7 +251,7 @@ def test_the_key_pages_in_korean(new_page, shoot, officer, orgs, settings, tmp_p
     assert not ContractingProcess.objects.filter(title="미래 날짜").exists()
     shoot(page, "procurement-refusal-ko")
     phone = new_page(PHONE)
-    log_in(phone)
+    admin_log_in(phone, "officer")
     phone.goto(f"/admin/procurement/contractingprocess/{process.pk}/change/")
     expect(phone.locator("#workflow")).to_be_visible()
     shoot(phone, "procurement-process-ko-phone")

@@ -13,6 +13,7 @@ from django.core import mail
 from accounts.models import User
 from scheduling.choices import MembershipRole
 from scheduling.models import Membership
+from tests.e2e.browser import expect, portal_log_in
 from tests.factories import (
     PASSWORD,
     AllocationFactory,
@@ -26,12 +27,6 @@ from tests.factories import (
 from tests.support import DESKTOP, PHONE, next_slot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def expect(locator):
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 @pytest.fixture
@@ -49,14 +44,6 @@ def world():
     return {"pi": pi, "student": student, "project": project, "job": done}
 
 
-def log_in(page, username="mina", password=PASSWORD):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("h1")).to_be_visible()
-
-
 def fits_phone(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
 
@@ -64,7 +51,7 @@ def fits_phone(page):
 def test_profile_time_zone_language_calendar_link_and_password(new_page, shoot, live_server, world):
     page = new_page()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-    log_in(page)
+    portal_log_in(page)
     page.get_by_role("link", name="Profile").click()
     shoot(page, "desktop-profile")
     # The time zone: typed, with the IANA names offered by the datalist (no script involved).
@@ -104,7 +91,7 @@ def test_profile_time_zone_language_calendar_link_and_password(new_page, shoot, 
     expect(page.locator("h1")).to_have_text("프로필")
     shoot(page, "desktop-profile-ko")
     phone = new_page(PHONE)
-    log_in(phone, password="a brand new Passphrase 9")
+    portal_log_in(phone, password="a brand new Passphrase 9")
     phone.goto("/accounts/profile/")
     fits_phone(phone)
     shoot(phone, "phone-profile")
@@ -130,13 +117,13 @@ def test_password_reset_by_email(new_page, shoot, world):
     shoot(page, "phone-password-reset-confirm")
     page.get_by_role("button", name="Set the password").click()
     expect(page.locator("h1")).to_have_text("Password set")
-    log_in(page, "jun", "reset Passphrase 77")
+    portal_log_in(page, "jun", "reset Passphrase 77")
     expect(page.locator("h1")).to_contain_text("Welcome")
 
 
 def test_pi_adds_a_member_and_hands_over_the_role(new_page, shoot, world):
     page = new_page()
-    log_in(page)
+    portal_log_in(page)
     page.get_by_role("link", name="Projects").click()
     page.get_by_label("Add a member by e-mail").fill("nobody@example.org")
     page.get_by_role("button", name="Add", exact=True).click()
@@ -148,7 +135,7 @@ def test_pi_adds_a_member_and_hands_over_the_role(new_page, shoot, world):
     shoot(page, "desktop-projects")
     # The student sees the list, without the PI's forms.
     student = new_page(PHONE)
-    log_in(student, "jun")
+    portal_log_in(student, "jun")
     student.goto("/portal/projects/")
     expect(student.locator("table.data")).to_contain_text("Mina Kim")
     assert student.get_by_label("Add a member by e-mail").count() == 0
@@ -171,7 +158,7 @@ def test_pi_adds_a_member_and_hands_over_the_role(new_page, shoot, world):
 
 def test_exports_and_a_usage_report(new_page, shoot, world):
     page = new_page()
-    log_in(page)
+    portal_log_in(page)
     page.goto("/portal/jobs/")
     expect(page.locator("[data-autorefresh]")).to_have_count(1)  # a queued job: the list reloads itself
     shoot(page, "desktop-jobs-live")
@@ -203,7 +190,7 @@ def test_exports_and_a_usage_report(new_page, shoot, world):
 def test_changed_pages_at_phone_and_desktop_width(new_page, shoot, world, language):
     for viewport, prefix in ((PHONE, "phone"), (DESKTOP, "desktop")):
         page = new_page(viewport)
-        log_in(page)
+        portal_log_in(page)
         if language == "ko":
             with page.expect_navigation():  # the language form submits itself; wait for its page, not before it
                 page.locator("#language-select").select_option("ko")

@@ -12,8 +12,8 @@ from django.utils import timezone
 from scheduling.choices import BookingStatus, MembershipRole, WaitlistStatus
 from scheduling.models import Booking, WaitlistEntry
 from scheduling.services import booking_cancel
+from tests.e2e.browser import expect, portal_log_in
 from tests.factories import (
-    PASSWORD,
     AllocationFactory,
     BookingFactory,
     MembershipFactory,
@@ -26,12 +26,6 @@ from tests.support import PHONE
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SEOUL = ZoneInfo("Asia/Seoul")
-
-
-def expect(locator):
-    from playwright.sync_api import expect as pw_expect
-
-    return pw_expect(locator)
 
 
 @pytest.fixture
@@ -54,14 +48,6 @@ def world():
     return {"backend": backend, "user": user, "project": project, "rival": rival, "first": first, "taken": taken}
 
 
-def log_in(page, username="mina"):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-
-
 def fill_booking(page, start, minutes=60):
     """The booking form with a start and length (by id: the labels change with the language)."""
     page.goto("/portal/bookings/new/")
@@ -71,7 +57,7 @@ def fill_booking(page, start, minutes=60):
 
 def test_weekly_series_then_waiting_for_the_skipped_slot(new_page, shoot, world):
     page = new_page()
-    log_in(page)
+    portal_log_in(page)
 
     # A weekly series of three: the check step lists each occurrence; the taken week is skipped, with why.
     fill_booking(page, world["first"])
@@ -139,7 +125,7 @@ def test_leave_and_phone_width(new_page, shoot, world):
         ends_at=world["taken"].ends_at,
     )
     page = new_page(PHONE)
-    log_in(page)
+    portal_log_in(page)
     page.goto("/portal/waitlist/")
     expect(page.locator("main h1")).to_have_text("My waitlist")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
