@@ -27,6 +27,7 @@ cat <<MSG
   Quantum Facility Records is running (embedded default: SQLite in var/, filesystem broker in var/celery/).
     Portal      http://$HOST:$PORT/portal/     login: minseo.lee / researcher (any demo researcher, same password)
     Admin       http://$HOST:$PORT/admin/      login: ${DJANGO_SUPERUSER_USERNAME:-admin} / ${DJANGO_SUPERUSER_PASSWORD:-admin}
+                                                  procurement officer: sora.kang / procurement
     API docs    http://$HOST:$PORT/api/docs/
     Health      http://$HOST:$PORT/readyz
   Press Ctrl-C to stop the web server, the worker and beat.

@@ -107,6 +107,8 @@ class ProcurementAdmin(ServiceAdmin):
 
     service_keys: tuple[str, ...] = ()  # the form fields the service takes
     locked_note: Any = ""  # why the locked fields are locked (shown above them)
+    # A refused save shows the form again with what the officer entered (amounts, dates, items), not an empty one.
+    keep_input_on_refusal = True
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

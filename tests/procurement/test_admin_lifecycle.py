@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from procurement import services
+from procurement import selectors, services
 from procurement.models import (
     Amendment,
     Award,
@@ -146,8 +146,13 @@ def test_the_whole_lifecycle_of_a_new_process(officer, orgs):
     # Bids: one outside the tender period is refused by the service (nothing saved), then the real one.
     bid = {"tender": tender.pk, "tenderer": vendor.pk, **money("value", "950000.00"), "status": "valid", "rank": "1"}
     response = officer.post(add("bid"), {**bid, **when("submitted_at", "2025-04-01")}, follow=True)
-    assert "A bid must be submitted within the tender period." in response.content.decode()
+    page = response.content.decode()
+    assert "A bid must be submitted within the tender period." in page
     assert not Bid.objects.exists()
+    # The form comes back with what was entered, to correct rather than retype.
+    assert not response.redirect_chain
+    assert 'value="2025-04-01"' in page
+    assert 'value="950000.00"' in page
     save(officer, add("bid"), {**bid, **when("submitted_at", "2025-02-20"), **when("first_published_at", "2025-03-04")})
     assert step(officer, process, "evaluation", ("2025-03-04", "10:00:00")) == ["The process moved to Evaluation."]
 
@@ -333,3 +338,13 @@ def test_the_admin_speaks_korean(officer, procurement_officer, build_process):
     assert "최초 공개 일시" in page  # first published at
     page = officer.get(add("award") + f"?process={built.process.pk}").content.decode()
     assert "최초 공개 일시" in page
+
+
+def test_the_process_page_folds_its_history_and_counts_it(officer, build_process):
+    built = build_process("contracted")
+    changes = len(selectors.process_history_list(process=built.process))
+    page = officer.get(change("contractingprocess", built.process.pk)).content.decode()
+    history = page[page.index('id="history"') :]
+    assert history.index("<details>") < history.index("<table>")  # closed until asked for
+    assert f"History ({changes})" in history
+    assert changes > 10  # a process at this stage has a long history: it is why the page folds it

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import User
+from procurement import demo as procurement_demo
 from scheduling import demo
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus
 from scheduling.models import Backend, Booking, Project
@@ -49,3 +50,10 @@ def test_the_readme_and_the_start_up_banner_name_a_researcher_login():
         assert f"{demo.DEMO_RESEARCHER} / {demo.RESEARCHER_PASSWORD}" in text or (
             f"`{demo.DEMO_RESEARCHER}` / `{demo.RESEARCHER_PASSWORD}`" in text
         )
+
+
+def test_the_readme_and_the_start_up_banner_name_the_procurement_officer_login():
+    root = Path(__file__).resolve().parents[2]
+    login = f"{procurement_demo.OFFICER_USERNAME} / {procurement_demo.OFFICER_PASSWORD}"
+    for text in ((root / "README.md").read_text(), (root / "scripts" / "run.sh").read_text()):
+        assert login in text or login.replace(" / ", "` / `") in text
