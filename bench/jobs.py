@@ -213,11 +213,35 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
         except RuntimeError as exc:  # a server without batch submission
             out["batch_error"] = str(exc)
         out["rss"], out["hwm"] = rss_mb(worker.pid), hwm_mb(worker.pid)
+        out["family"] = family_memory(worker.pid)
         out["logs"] = str(log_dir)
         return out
     finally:
         stop(server)
         stop(worker)
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of a process (Linux): the worker's simulation process."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size in MB (Linux): resident pages, shared ones divided among the processes sharing them."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def family_memory(pid: int) -> str:
+    """The worker with its simulation process: their proportional set sizes summed, and each one's RSS."""
+    family = [pid, *children(pid)]
+    each = " + ".join(f"{rss_mb(member):.0f}" for member in family)
+    return f"{sum(pss_mb(member) for member in family):.0f} MB PSS ({len(family)} processes, RSS {each} MB)"
 
 
 def hwm_mb(pid: int) -> float:
@@ -258,6 +282,7 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
         f"worker RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
         f"peak {queue['hwm']:.0f} MB (target < 250 MB); logs in {queue['logs']}"
     )
+    lines.append(f"worker with its simulation process, at the end: {queue['family']}")
     return lines
 
 

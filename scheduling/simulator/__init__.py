@@ -14,6 +14,7 @@ from scheduling.simulator.batch import (
     estimate_seconds,
     prepare_batch,
     run_batch,
+    run_compiled_batch,
 )
 from scheduling.simulator.cache import CacheInfo, device_noise, noise_cache_info
 from scheduling.simulator.circuits import (
@@ -113,6 +114,7 @@ __all__ = [
     "qubit_index",
     "run",
     "run_batch",
+    "run_compiled_batch",
     "run_isolated",
     "transpile_circuit",
     "uniform_calibration",

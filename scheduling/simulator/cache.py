@@ -2,7 +2,8 @@
 
 A noise model depends only on its calibration's values and the timing profile, so every job and every circuit
 of a batch on the same calibration shares one model, one AerSimulator and one set of idle-relaxation channels.
-A forked child (``isolation.run_isolated``) inherits the cache of its parent.
+The worker's simulation process (``isolation.run_isolated``) keeps its own cache from run to run; a process forked
+from another starts with a copy of that one's.
 """
 
 from __future__ import annotations

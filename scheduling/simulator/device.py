@@ -7,7 +7,7 @@ import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from qiskit.circuit import Parameter
 from qiskit.circuit.library import CZGate, Measure, RGate
@@ -49,6 +49,16 @@ class Calibration:
     prx_fidelity: Mapping[str, float]
     readout_fidelity: Mapping[str, float]
     cz_fidelity: Mapping[tuple[str, str], float]
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[Any, float], ...]]:
+        # Pickled as plain dicts (a read-only mapping proxy does not pickle), so a calibration can be sent to the
+        # simulation process; it comes back read-only.
+        values = (self.t1_us, self.t2_us, self.prx_fidelity, self.readout_fidelity, self.cz_fidelity)
+        return _calibration_from_dicts, tuple(dict(mapping) for mapping in values)
+
+
+def _calibration_from_dicts(*values: dict[Any, float]) -> Calibration:
+    return Calibration(*(MappingProxyType(mapping) for mapping in values))
 
 
 class CalibrationError(ValueError):

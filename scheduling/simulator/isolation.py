@@ -1,11 +1,14 @@
-"""Run a simulation where it can be stopped: a forked child process, killed on a time limit or on request.
+"""Run a simulation where it can be stopped: a child process, killed on a time limit or on request.
 
 Aer cannot be interrupted from Python, so a long run in the worker's own process holds the QPU until it ends.
-``run_isolated`` forks, runs the function in the child and pipes its pickled result back; the parent polls
-``should_stop`` and the clock and kills the child (SIGKILL) the moment either says so, then reaps it.
+``run_isolated`` runs the function in a child process and gets its pickled result back through a pipe; the parent
+polls ``should_stop`` and the clock and kills the child (SIGKILL) the moment either says so, then reaps it.
 
-The child is a copy of the parent: modules, the noise-model cache (``cache.NOISE_CACHE``) and the circuits
-are already in memory, so a run pays only the fork. It never returns into the caller's code: it leaves with
+The child is the worker's simulation process: forked once, on the first run, it stays and serves run after run
+(a request and its answer are length-prefixed pickles), keeping its own noise models (``cache.NOISE_CACHE``) from
+one run to the next, so a run pays neither a fork nor the copying of the parent's memory that follows a fork. A
+killed or crashed one is replaced by a new fork at the next run. A request that cannot be pickled (a local
+function) runs in a child forked for it alone. A child never returns into the caller's code: it leaves with
 ``os._exit`` (no atexit handlers, no database connections closed or flushed), and it dies with its parent.
 """
 
@@ -18,9 +21,12 @@ import os
 import pickle
 import select
 import signal
+import struct
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from scheduling.simulator.cache import device_noise
@@ -30,6 +36,7 @@ T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
 _READ_CHUNK = 1 << 16
+_LENGTH = struct.Struct("!Q")  # the length prefix of a message between the worker and its simulation process
 
 
 class TimeLimitExceeded(Exception):
@@ -99,22 +106,70 @@ def _encode_exception(exc: BaseException) -> bytes:
     return pickle.dumps(fallback)
 
 
+def _child_setup(parent: int) -> None:
+    _die_with_parent(parent)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1):
+        signal.signal(signum, signal.SIG_DFL)  # the worker's handlers are not this process's to run
+    # What the parent built is never garbage here; collections would only touch (and so copy) its pages.
+    gc.freeze()
+
+
+def _answer(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
+    try:
+        return b"v" + pickle.dumps(fn(*args, **kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:
+        return b"e" + _encode_exception(exc)
+
+
 def _child(write_fd: int, parent: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Run ``fn`` and write (ok, pickled value or exception) to ``write_fd``; never returns."""
     status = 1
     try:
-        _die_with_parent(parent)
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1):
-            signal.signal(signum, signal.SIG_DFL)  # the worker's handlers are not this process's to run
-        # What the parent built is never garbage here; collections would only touch (and so copy) its pages.
-        gc.freeze()
-        try:
-            payload = b"v" + pickle.dumps(fn(*args, **kwargs), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:
-            payload = b"e" + _encode_exception(exc)
+        _child_setup(parent)
+        payload = _answer(fn, args, kwargs)
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(payload)
         status = 0
+    finally:
+        os._exit(status)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks: list[bytes] = []
+    while size:
+        chunk = os.read(fd, min(size, _READ_CHUNK))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_message(fd: int, payload: bytes) -> None:
+    data = memoryview(_LENGTH.pack(len(payload)) + payload)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _serve(read_fd: int, write_fd: int, parent: int) -> None:
+    """The simulation process: answer requests until the worker closes its end (or dies); never returns."""
+    status = 1
+    try:
+        _child_setup(parent)
+        while True:
+            header = _read_exactly(read_fd, _LENGTH.size)
+            if header is None:
+                status = 0
+                break
+            request = _read_exactly(read_fd, _LENGTH.unpack(header)[0])
+            if request is None:
+                break
+            try:
+                fn, args, kwargs = pickle.loads(request)  # noqa: S301 (written by the worker that forked us)
+            except BaseException as exc:  # e.g. a function this process cannot import: the run fails, not the process
+                _write_message(write_fd, b"e" + _encode_exception(exc))
+                continue
+            _write_message(write_fd, _answer(fn, args, kwargs))
     finally:
         os._exit(status)
 
@@ -162,35 +217,135 @@ def _decode(payload: bytes, wait_status: int) -> Any:
         else:
             reason = f"exit status {os.waitstatus_to_exitcode(wait_status)}"
         raise SimulationFailed("ChildProcessDied", f"the simulation process ended without a result ({reason})")
-    value = pickle.loads(payload[1:])  # noqa: S301 (written by our own forked child)
+    value = pickle.loads(payload[1:])  # noqa: S301 (written by our own child process)
     if payload[:1] == b"e":
         raise value
     return value
 
 
-def run_isolated(
-    fn: Callable[..., T],
-    *args: Any,
-    time_limit_s: float,
-    should_stop: Callable[[], bool],
-    poll_s: float = 0.5,
-    **kwargs: Any,
-) -> T:
-    """Run ``fn(*args, **kwargs)`` in a forked child and return its value.
+@dataclass
+class _Server:
+    """The worker's simulation process and its two pipe ends."""
 
-    Raises TimeLimitExceeded after ``time_limit_s`` seconds and RunStopped as soon as ``should_stop()`` is true
-    (checked every ``poll_s`` seconds); in both cases the child is killed at once and reaped. An exception of
-    the child is raised again here with its type and message (as SimulationFailed(type name, message) when it
-    cannot be pickled). When ``kwargs`` hold ``calibration`` and ``timing`` (as ``run_batch`` takes), their
-    noise model is built here first, so the child inherits it and the cache keeps it for the next run.
-    """
-    if time_limit_s <= 0 or poll_s <= 0:
-        raise ValueError("time_limit_s and poll_s must be positive")
+    pid: int
+    requests: int  # write end
+    answers: int  # read end
+
+    def close(self, *, kill: bool) -> int:
+        """Close the pipes; kill the process first when asked; reap it; return its wait status."""
+        for fd in (self.requests, self.answers):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        return _reap(self.pid)
+
+
+_server: _Server | None = None
+_server_owner = os.getpid()  # a forked copy of the worker (a Celery pool process) starts a server of its own
+_server_lock = threading.Lock()  # one run at a time uses it; a concurrent run forks a child of its own
+
+
+def _server_start() -> _Server:
+    requests_read, requests_write = os.pipe()
+    answers_read, answers_write = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (runs in the child, which leaves with os._exit)
+        os.close(requests_write)
+        os.close(answers_read)
+        _serve(requests_read, answers_write, parent)
+    os.close(requests_read)
+    os.close(answers_write)
+    return _Server(pid, requests_write, answers_read)
+
+
+def _server_stop(*, kill: bool) -> int:
+    global _server
+    server, _server = _server, None
+    return server.close(kill=kill) if server is not None else 0
+
+
+def _after_fork_in_child() -> None:
+    # A forked copy of this process does not own the parent's simulation process: it closes its copies of the
+    # pipes (so that the simulation process still sees its owner go) and starts one of its own when it needs one.
+    global _server, _server_owner, _server_lock
+    if _server is not None:
+        for fd in (_server.requests, _server.answers):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    _server, _server_owner, _server_lock = None, os.getpid(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """When a run must end: its deadline (TimeLimitExceeded) and its stop check (RunStopped)."""
+
+    deadline: float
+    time_limit_s: float
+    should_stop: Callable[[], bool]
+    poll_s: float
+
+    def wait(self, fd: int) -> None:
+        """Return once ``fd`` is readable; TimeLimitExceeded at the deadline; RunStopped when ``should_stop()``."""
+        while True:
+            now = time.monotonic()
+            if now >= self.deadline:
+                raise TimeLimitExceeded(self.time_limit_s)
+            ready, _, _ = select.select([fd], [], [], min(self.poll_s, self.deadline - now))
+            if ready:
+                return
+            if self.should_stop():
+                raise RunStopped
+
+
+def _read_answer(fd: int, limits: _Limits) -> bytes:
+    """One length-prefixed answer from the simulation process (b"" if it ended without one)."""
+    buffer = b""
+    size: int | None = None
+    while size is None or len(buffer) < size + _LENGTH.size:
+        limits.wait(fd)
+        chunk = os.read(fd, _READ_CHUNK)
+        if not chunk:
+            return b""
+        buffer += chunk
+        if size is None and len(buffer) >= _LENGTH.size:
+            size = _LENGTH.unpack(buffer[: _LENGTH.size])[0]
+    return buffer[_LENGTH.size :]
+
+
+def _run_in_server(request: bytes, limits: _Limits) -> Any:
+    global _server
+    if _server is None:
+        _server = _server_start()
+    server = _server
+    done = False
+    try:
+        try:
+            _write_message(server.requests, request)
+        except BrokenPipeError:  # it ended since the last run (killed from outside): a new one takes the request
+            _server_stop(kill=True)
+            server = _server = _server_start()
+            _write_message(server.requests, request)
+        payload = _read_answer(server.answers, limits)
+        done = True
+        if payload:
+            return _decode(payload, 0)
+        return _decode(payload, _server_stop(kill=False))
+    finally:
+        if not done:  # stopped, out of time, or interrupted: the run is killed with its process
+            _server_stop(kill=True)
+
+
+def _run_forked(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], limits: _Limits) -> Any:
     _reap_exited()
     calibration, timing = kwargs.get("calibration"), kwargs.get("timing")
     if isinstance(calibration, Calibration) and isinstance(timing, TimingProfile):
-        device_noise(calibration, timing)
-    deadline = time.monotonic() + time_limit_s
+        device_noise(calibration, timing)  # built here, so that the child inherits it and the cache keeps it
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
     pid = os.fork()
@@ -202,26 +357,51 @@ def run_isolated(
     try:
         chunks: list[bytes] = []
         while True:
-            now = time.monotonic()
-            if now >= deadline:
-                raise TimeLimitExceeded(time_limit_s)
-            ready, _, _ = select.select([read_fd], [], [], min(poll_s, deadline - now))
-            if ready:
-                chunk = os.read(read_fd, _READ_CHUNK)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            elif should_stop():
-                raise RunStopped
+            limits.wait(read_fd)
+            chunk = os.read(read_fd, _READ_CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
         payload = b"".join(chunks)
         if payload:
             _reap_later(pid)
             reaped = True
-            return _decode(payload, 0)  # type: ignore[no-any-return]
+            return _decode(payload, 0)
         wait_status = _reap(pid)
         reaped = True
-        return _decode(payload, wait_status)  # type: ignore[no-any-return]
+        return _decode(payload, wait_status)
     finally:
         os.close(read_fd)
         if not reaped:
             _kill(pid)
+
+
+def run_isolated(
+    fn: Callable[..., T],
+    *args: Any,
+    time_limit_s: float,
+    should_stop: Callable[[], bool],
+    poll_s: float = 0.5,
+    **kwargs: Any,
+) -> T:
+    """Run ``fn(*args, **kwargs)`` in a child process and return its value.
+
+    Raises TimeLimitExceeded after ``time_limit_s`` seconds and RunStopped as soon as ``should_stop()`` is true
+    (checked every ``poll_s`` seconds); in both cases the child is killed at once and reaped. An exception of
+    the child is raised again here with its type and message (as SimulationFailed(type name, message) when it
+    cannot be pickled). The child is this process's simulation process, which keeps its noise models from run to
+    run; a request that cannot be pickled runs in a child forked for it alone.
+    """
+    if time_limit_s <= 0 or poll_s <= 0:
+        raise ValueError("time_limit_s and poll_s must be positive")
+    limits = _Limits(time.monotonic() + time_limit_s, time_limit_s, should_stop, poll_s)
+    try:
+        request = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a local function, an open file: only a fork can take it along
+        request = None
+    if request is not None and _server_owner == os.getpid() and _server_lock.acquire(blocking=False):
+        try:
+            return _run_in_server(request, limits)  # type: ignore[no-any-return]
+        finally:
+            _server_lock.release()
+    return _run_forked(fn, args, kwargs, limits)  # type: ignore[no-any-return]

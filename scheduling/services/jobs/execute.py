@@ -30,9 +30,8 @@ from scheduling.simulator import (
     CircuitError,
     RunStopped,
     TimeLimitExceeded,
-    TranspiledCircuit,
     prepare_batch,
-    run_batch,
+    run_compiled_batch,
     run_isolated,
 )
 
@@ -151,20 +150,22 @@ class _StopCheck:
         return not live.exists()
 
 
-def _circuits(job: Job) -> list[TranspiledCircuit]:
+def _compiled_circuits(job: Job) -> list[bytes]:
+    """The job's circuits as stored compiled (read by the simulation process, not here)."""
     rows = list(JobCircuit.objects.filter(job=job).order_by("index").values_list("compiled", "qasm"))
     if all(compiled is not None for compiled, _qasm in rows):
-        return [TranspiledCircuit.from_bytes(bytes(cast(bytes, compiled))) for compiled, _qasm in rows]
+        return [bytes(cast(bytes, compiled)) for compiled, _qasm in rows]
     # Jobs submitted before circuits were stored compiled.
-    return prepare_batch([qasm for _compiled, qasm in rows], timing=timing_from_backend(job.backend))
+    prepared = prepare_batch([qasm for _compiled, qasm in rows], timing=timing_from_backend(job.backend))
+    return [circuit.to_bytes() for circuit in prepared]
 
 
 def _run(job: Job, *, attempt: int, worker: str) -> JobRunOutcome:
     live = Job.objects.filter(pk=job.pk, attempts=attempt)
     try:
         result = run_isolated(
-            run_batch,
-            _circuits(job),
+            run_compiled_batch,
+            _compiled_circuits(job),
             shots=job.shots,
             seed=job.seed,
             calibration=calibration_from_record(job.calibration),

@@ -339,7 +339,7 @@ def test_execute_failure_is_recorded_with_a_readable_error(world, published):
 def test_execute_records_a_crash_of_the_simulator_as_failed(world, published):
     job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
-    with mock.patch.object(execution, "run_batch", side_effect=MemoryError("out of memory")):
+    with mock.patch.object(execution, "run_compiled_batch", side_effect=MemoryError("out of memory")):
         assert deliver(job) == JobRunOutcome.FAILED
     job.refresh_from_db()
     assert (job.status, job.error_code) == (JobStatus.FAILED, JobErrorCode.SIMULATION_ERROR)

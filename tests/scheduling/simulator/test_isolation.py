@@ -1,4 +1,4 @@
-"""run_isolated: a forked child that is really stopped on a time limit or on request, and leaves nothing behind."""
+"""run_isolated: a child process that is really stopped on a time limit or on request, and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -150,18 +150,32 @@ def builds_around_run_batch(circuits, **options) -> tuple[int, int]:
     return before, noise_cache_info().builds
 
 
-def test_the_child_inherits_the_noise_model_and_the_parent_keeps_it():
+def test_the_simulation_process_builds_a_noise_model_once_and_keeps_it():
     calibration = uniform_calibration(t1_us=27.5, t2_us=21, prx_fidelity=0.995, readout_fidelity=0.93, cz_fidelity=0.95)
     circuits = prepare_batch([GHZ5], timing=DEFAULT_TIMING)
     options = {"shots": 100, "seed": 1, "calibration": calibration, "timing": DEFAULT_TIMING}
-    parent_before = noise_cache_info().builds
-    child_before, child_after = run_isolated(
-        builds_around_run_batch, circuits, time_limit_s=60, should_stop=never, **options
-    )
-    assert child_after == child_before  # the child found the model built by its parent
-    assert noise_cache_info().builds == parent_before + 1  # built once, in the parent, which keeps it
-    run_isolated(run_batch, circuits, time_limit_s=60, should_stop=never, **options)
-    assert noise_cache_info().builds == parent_before + 1
+    before, after = run_isolated(builds_around_run_batch, circuits, time_limit_s=60, should_stop=never, **options)
+    assert after == before + 1  # a calibration it had not seen: built there
+    before, after = run_isolated(builds_around_run_batch, circuits, time_limit_s=60, should_stop=never, **options)
+    assert after == before  # kept for the next run
+
+
+def test_runs_share_one_simulation_process_until_one_is_killed(tmp_path):
+    first = run_isolated(os.getpid, time_limit_s=10, should_stop=never)
+    assert first != os.getpid()
+    assert run_isolated(os.getpid, time_limit_s=10, should_stop=never) == first  # no fork per run
+    with pytest.raises(TimeLimitExceeded):
+        run_isolated(write_pid_and_sleep, str(tmp_path / "pid"), 60, time_limit_s=0.5, should_stop=never, poll_s=0.1)
+    assert_gone(first)
+    replacement = run_isolated(os.getpid, time_limit_s=10, should_stop=never)
+    assert replacement not in {first, os.getpid()}
+
+
+def test_a_request_that_cannot_be_pickled_runs_in_a_child_of_its_own():
+    shared = run_isolated(os.getpid, time_limit_s=10, should_stop=never)
+    own = run_isolated(lambda: os.getpid(), time_limit_s=10, should_stop=never)  # a lambda does not pickle
+    assert own not in {shared, os.getpid()}
+    assert run_isolated(os.getpid, time_limit_s=10, should_stop=never) == shared
 
 
 def write_pid_and_run_batch(pid_path: str, circuits, **options):
