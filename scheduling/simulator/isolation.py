@@ -231,11 +231,14 @@ class _Server:
     requests: int  # write end
     answers: int  # read end
 
-    def close(self, *, kill: bool) -> int:
-        """Close the pipes; kill the process first when asked; reap it; return its wait status."""
+    def close_pipes(self) -> None:
         for fd in (self.requests, self.answers):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    def close(self, *, kill: bool) -> int:
+        """Close the pipes; kill the process first when asked; reap it; return its wait status."""
+        self.close_pipes()
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -272,9 +275,7 @@ def _after_fork_in_child() -> None:
     # pipes (so that the simulation process still sees its owner go) and starts one of its own when it needs one.
     global _server, _server_owner, _server_lock
     if _server is not None:
-        for fd in (_server.requests, _server.answers):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        _server.close_pipes()
     _server, _server_owner, _server_lock = None, os.getpid(), threading.Lock()
 
 
@@ -305,7 +306,7 @@ class _Limits:
 
 def _read_answer(fd: int, limits: _Limits) -> bytes:
     """One length-prefixed answer from the simulation process (b"" if it ended without one)."""
-    buffer = b""
+    buffer = bytearray()  # grown in place: a batch's answer arrives in many chunks
     size: int | None = None
     while size is None or len(buffer) < size + _LENGTH.size:
         limits.wait(fd)
@@ -314,8 +315,8 @@ def _read_answer(fd: int, limits: _Limits) -> bytes:
             return b""
         buffer += chunk
         if size is None and len(buffer) >= _LENGTH.size:
-            size = _LENGTH.unpack(buffer[: _LENGTH.size])[0]
-    return buffer[_LENGTH.size :]
+            size = _LENGTH.unpack_from(buffer)[0]
+    return bytes(buffer[_LENGTH.size :])
 
 
 def _run_in_server(request: bytes, limits: _Limits) -> Any:
