@@ -9,6 +9,7 @@ from scheduling.selectors.bookings import (
     booking_get_for_user,
     booking_list_for_user,
     booking_list_overlapping,
+    booking_slot_check,
 )
 from scheduling.selectors.calibrations import calibration_latest, calibration_list
 from scheduling.selectors.downtime import maintenance_window_list, outage_list
@@ -33,6 +34,7 @@ __all__ = [
     "booking_get_for_user",
     "booking_list_for_user",
     "booking_list_overlapping",
+    "booking_slot_check",
     "calibration_latest",
     "calibration_list",
     "maintenance_window_list",

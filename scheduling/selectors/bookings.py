@@ -91,13 +91,15 @@ def booking_list_overlapping(
     )
 
 
-def _conflict_sql(*, exclude_booking: bool, ongoing_outages: bool) -> str:
-    """The one query of `booking_conflict_list`, written out: it runs on every booking request while the backend
-    row is locked, and composing the same three-way union through the ORM cost three times its round trip."""
-    tables = (connection.ops.quote_name(model._meta.db_table) for model in (Booking, MaintenanceWindow, Outage))
-    booking, window, outage = tables
+def _conflict_sql(*, exclude_booking: bool, ongoing_outages: bool, membership: bool = False) -> str:
+    """The one query of `booking_conflict_list` (and of `booking_slot_check`, with the membership row), written
+    out: it runs on every booking request, and composing the same three-way union through the ORM cost three times
+    its round trip."""
+    models = (Booking, MaintenanceWindow, Outage, Membership)
+    booking, window, outage, member = (connection.ops.quote_name(model._meta.db_table) for model in models)
     statuses = ", ".join(["%s"] * len(ACTIVE_BOOKING_STATUSES))
     ongoing = " OR ends_at IS NULL" if ongoing_outages else ""
+    member_row = f" UNION ALL SELECT 3, NULL, NULL, 'member' FROM {member} WHERE project_id = %s AND user_id = %s"  # noqa: S608
     # Table names come from the models and every value is a parameter.
     return (
         f"SELECT 0, starts_at, ends_at, 'booking' FROM {booking} WHERE backend_id = %s AND status IN ({statuses})"  # noqa: S608
@@ -106,7 +108,7 @@ def _conflict_sql(*, exclude_booking: bool, ongoing_outages: bool) -> str:
         " WHERE backend_id = %s AND starts_at < %s AND ends_at > %s"
         f" UNION ALL SELECT 2, starts_at, ends_at, 'outage' FROM {outage}"
         f" WHERE backend_id = %s AND starts_at < %s AND ((ends_at IS NOT NULL AND ends_at > %s){ongoing})"
-        " ORDER BY 1, 2"
+        f"{member_row if membership else ''} ORDER BY 1, 2"
     )
 
 
@@ -118,6 +120,34 @@ def _as_datetime(value: datetime.datetime | str | None) -> datetime.datetime | N
     if parsed is None:
         raise ValueError(f"not a stored datetime: {value!r}")
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
+
+
+def _conflict_rows(
+    *,
+    backend: Backend,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    now: datetime.datetime,
+    exclude_booking: int | None = None,
+    member: tuple[int, int] | None = None,
+) -> list[tuple[datetime.datetime | None, datetime.datetime | None, str]]:
+    # Times as each database stores them (SQLite: naive UTC text), as the ORM would pass them.
+    end, start = (connection.ops.adapt_datetimefield_value(moment) for moment in (ends_at, starts_at))
+    params: list[Any] = [backend.pk, *ACTIVE_BOOKING_STATUSES, end, start]
+    if exclude_booking is not None:
+        params.append(exclude_booking)
+    params += [backend.pk, end, start, backend.pk, end, start]
+    if member is not None:
+        params += list(member)
+    sql = _conflict_sql(
+        exclude_booking=exclude_booking is not None,
+        ongoing_outages=starts_at < now + OUTAGE_LOOKAHEAD,
+        membership=member is not None,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [(_as_datetime(start), _as_datetime(end), kind) for _rank, start, end, kind in rows]
 
 
 def booking_conflict_list(
@@ -133,14 +163,33 @@ def booking_conflict_list(
 
     An ongoing outage blocks bookings that start within the next hour.
     """
-    # Times as each database stores them (SQLite: naive UTC text), as the ORM would pass them.
-    end, start = (connection.ops.adapt_datetimefield_value(moment) for moment in (ends_at, starts_at))
-    params: list[Any] = [backend.pk, *ACTIVE_BOOKING_STATUSES, end, start]
-    if exclude_booking is not None:
-        params.append(exclude_booking)
-    params += [backend.pk, end, start, backend.pk, end, start]
-    sql = _conflict_sql(exclude_booking=exclude_booking is not None, ongoing_outages=starts_at < now + OUTAGE_LOOKAHEAD)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [Conflict(_as_datetime(start), _as_datetime(end), kind) for _rank, start, end, kind in rows]  # type: ignore[arg-type]
+    rows = _conflict_rows(
+        backend=backend, starts_at=starts_at, ends_at=ends_at, now=now, exclude_booking=exclude_booking
+    )
+    return [Conflict(start, end, kind) for start, end, kind in rows]  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SlotCheck:
+    """What a booking request reads before any lock: whether its user is a member of its project, and what holds
+    its interval (as `booking_conflict_list` gives it)."""
+
+    member: bool
+    conflicts: list[Conflict]
+
+
+def booking_slot_check(
+    *,
+    backend: Backend,
+    project_id: int,
+    user_id: int,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    now: datetime.datetime,
+) -> SlotCheck:
+    """The membership of `user_id` in `project_id` and the conflicts of `[starts_at, ends_at)`, in one query."""
+    rows = _conflict_rows(backend=backend, starts_at=starts_at, ends_at=ends_at, now=now, member=(project_id, user_id))
+    return SlotCheck(
+        member=any(kind == "member" for _start, _end, kind in rows),
+        conflicts=[Conflict(start, end, kind) for start, end, kind in rows if kind != "member"],  # type: ignore[arg-type]
+    )

@@ -88,6 +88,28 @@ def test_a_taken_slot_is_refused_as_a_conflict_before_the_project_cap(backend, p
     assert Booking.objects.count() == 2
 
 
+def test_a_taken_slot_is_refused_before_the_lock_in_the_order_the_lock_checks(
+    backend, project, researcher, make_project
+):
+    """The refusal read before the transaction keeps the order of the checks: not a member, then the policy's rules
+    of the times, then the conflict; nothing is saved."""
+    other = make_project(code="OTHER-1", members=[researcher])
+    book(backend, other, researcher, at(5), at(6))
+    outsider = UserFactory()
+    with pytest.raises(DomainError) as exc:
+        book(backend, project, outsider, at(5), at(6))
+    assert exc.value.code == "not_member"
+    booking_policy_update(backend=backend, max_minutes=30)
+    with pytest.raises(DomainError) as exc:  # too long and taken: the policy first, as under the lock
+        book(backend, project, researcher, at(5), at(6))
+    assert (exc.value.code, exc.value.extra["rule"]) == ("policy_violation", "length")
+    with pytest.raises(DomainError) as exc:
+        book(backend, project, researcher, at(5), at(5.5))
+    assert exc.value.code == "booking_conflict"
+    assert [c["kind"] for c in exc.value.extra["conflicts"]] == ["booking"]
+    assert Booking.objects.count() == 1
+
+
 def test_override_policy_skips_policy_rules_but_not_overlap(backend, project, researcher, facility_manager):
     past = book(backend, project, researcher, at(-50), at(-49.9), created_by=facility_manager, override_policy=True)
     assert past.override_policy

@@ -1,4 +1,8 @@
-"""Booking creation: every rule of DESIGN.md 3.4, checked under a lock on the backend row."""
+"""Booking creation: every rule of DESIGN.md 3.4, checked under a lock on the backend row.
+
+A taken slot is refused before the transaction, from one read of the membership and of what holds the slot: most
+refusals under contention are conflicts, and they need neither the transaction nor the lock. A slot found free is
+checked again under the lock (and on PostgreSQL backed up by the exclusion constraint)."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from core.db import fields_validate
 from core.errors import DomainError
 from scheduling.choices import ACTIVE_BOOKING_STATUSES, BookingStatus
 from scheduling.models import Allocation, Backend, Booking, BookingPolicy, Membership, Project
-from scheduling.selectors.bookings import booking_conflict_list
+from scheduling.selectors.bookings import booking_conflict_list, booking_slot_check
 from scheduling.selectors.common import hours_between, hours_str, on_slot_boundary, slot_floor
 from scheduling.selectors.projects import allocation_list_with_usage
 from scheduling.services.notifications import booking_notify_on_commit
@@ -115,21 +119,61 @@ def _is_member(user: User, project: Project) -> bool:
     return Membership.objects.filter(project_id=project.pk, user_id=user.pk).exists()
 
 
-def _booking_request_check(
-    *, user: User, project: Project, starts_at: datetime.datetime, ends_at: datetime.datetime
-) -> None:
-    """Refuse times without an offset or out of order, a user outside the project, an inactive project."""
+def _check_times_given(*, starts_at: datetime.datetime, ends_at: datetime.datetime) -> None:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValidationError(_("Times need a UTC offset."))
     if ends_at <= starts_at:
         raise ValidationError({"end": [_("The end must be after the start.")]})
-    if not _is_member(user, project):
+
+
+def _check_member_and_active(*, user: User, project: Project, member: bool) -> None:
+    if not member:
         raise DomainError(
             _("%(user)s is not a member of project %(project)s.") % {"user": user.username, "project": project.code},
             code="not_member",
         )
     if not project.active:
         raise _policy_violation("project_inactive", _("The project is not active."))
+
+
+def _booking_request_check(
+    *, user: User, project: Project, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> None:
+    """Refuse times without an offset or out of order, a user outside the project, an inactive project."""
+    _check_times_given(starts_at=starts_at, ends_at=ends_at)
+    _check_member_and_active(user=user, project=project, member=_is_member(user, project))
+
+
+def _check_requester(*, user: User, created_by: User, override_policy: bool) -> None:
+    if (override_policy or created_by.pk != user.pk) and not (
+        created_by.is_staff and created_by.has_perm("scheduling.add_booking")
+    ):
+        raise PermissionDenied(_("Only staff may book for someone else or outside the policy."))
+
+
+def _refuse_taken_slot(
+    *,
+    backend: Backend,
+    project: Project,
+    user: User,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    override_policy: bool,
+    now: datetime.datetime,
+) -> None:
+    """The request's checks up to the overlap, before the transaction: who asks, the times, membership (read with
+    what holds the slot), then a taken slot is refused (after the policy's rules of the times, as under the lock)."""
+    _check_times_given(starts_at=starts_at, ends_at=ends_at)
+    slot = booking_slot_check(
+        backend=backend, project_id=project.pk, user_id=user.pk, starts_at=starts_at, ends_at=ends_at, now=now
+    )
+    _check_member_and_active(user=user, project=project, member=slot.member)
+    if not slot.conflicts:
+        return
+    if not override_policy:
+        policy = BookingPolicy.objects.filter(backend_id=backend.pk).first() or BookingPolicy(backend=backend)
+        _check_policy_times(policy=policy, starts_at=starts_at, ends_at=ends_at, now=now)
+    raise _booking_conflict_error(slot.conflicts)
 
 
 def _overlap_refused(
@@ -170,6 +214,17 @@ def booking_create(
     runs under a lock on the backend row, and the PostgreSQL exclusion constraint backs it up.
     """
     now = now or timezone.now()
+    created_by = created_by or user
+    _check_requester(user=user, created_by=created_by, override_policy=override_policy)
+    _refuse_taken_slot(
+        backend=backend,
+        project=project,
+        user=user,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        override_policy=override_policy,
+        now=now,
+    )
     # The transaction (a savepoint when the caller has one) is rolled back before the refusal is worked out, so
     # the booking's own INSERT needs no savepoint of its own.
     try:
@@ -202,26 +257,21 @@ def _booking_create(
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
     purpose: str,
-    created_by: User | None,
+    created_by: User,
     override_policy: bool,
     series: uuid.UUID | None,
     notify: bool,
     now: datetime.datetime,
 ) -> Booking:
-    created_by = created_by or user
-    if (override_policy or created_by.pk != user.pk) and not (
-        created_by.is_staff and created_by.has_perm("scheduling.add_booking")
-    ):
-        raise PermissionDenied(_("Only staff may book for someone else or outside the policy."))
-    _booking_request_check(user=user, project=project, starts_at=starts_at, ends_at=ends_at)
-    # Lock the backend row so two concurrent bookings cannot both pass the overlap check
-    # (on SQLite the IMMEDIATE transaction already serializes writers).
+    # Who asks, the times and membership were checked by `_refuse_taken_slot`. Lock the backend row so two
+    # concurrent bookings cannot both pass the overlap check (on SQLite the IMMEDIATE transaction already
+    # serializes writers).
     backend = Backend.objects.select_related("site", "policy").select_for_update(of=("self",)).get(pk=backend.pk)
     policy = getattr(backend, "policy", None) or BookingPolicy(backend=backend)
     if not override_policy:
         _check_policy_times(policy=policy, starts_at=starts_at, ends_at=ends_at, now=now)
-    # A taken slot is refused, with everything that holds it, before the project's bookings are counted: under
-    # contention most refusals are conflicts, and they need no count.
+    # Checked again under the lock (the slot may have been taken since it was read free), before the project's
+    # bookings are counted: a taken slot is refused with everything that holds it.
     conflicts = booking_conflict_list(backend=backend, starts_at=starts_at, ends_at=ends_at, now=now)
     if conflicts:
         raise _booking_conflict_error(conflicts)
