@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,14 +37,18 @@ _CANCELLING = {
 def job_finish_badly(code: JobErrorCode, *, jobs: QuerySet[Job], error: str = "", now: datetime | None = None) -> int:
     """Fail or cancel (by `code`) those of `jobs` still queued or running (a compare-and-set: e.g. on the
     `attempts` a run claimed); the count. A cancelled or failed job keeps no counts; a running one is stopped by
-    its worker, which polls its row."""
+    its worker, which polls its row.
+
+    A job never finishes before it was submitted: a cancellation that read the time before it waited for the
+    booking's lock finishes the jobs submitted meanwhile at their submission time."""
     reason = _CANCELLING.get(code)
+    finished = Greatest(Value(now or timezone.now(), output_field=DateTimeField()), F("submitted_at"))
     return jobs.filter(status__in=PENDING_JOB_STATUSES).update(
         status=JobStatus.FAILED if reason is None else JobStatus.CANCELLED,
         cancel_reason=reason or "",
         error_code=code,
         error=error,
-        finished_at=now or timezone.now(),
+        finished_at=finished,
         counts=None,
         worker="",
     )

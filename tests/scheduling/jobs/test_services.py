@@ -17,6 +17,7 @@ from scheduling.services.jobs import (
     JobRunOutcome,
     job_cancel,
     job_cancel_expired,
+    job_cancel_for_bookings,
     job_execute,
     job_publish,
     job_publish_stale,
@@ -590,3 +591,22 @@ def test_an_outage_fails_the_running_job_and_holds_the_queued_ones(world, publis
     assert (queued.status, queued.error_code) == (JobStatus.QUEUED, "")
     job_publish(job_id=queued.pk)
     assert deliver(queued) == JobRunOutcome.HELD
+
+
+def test_a_cancellation_that_read_the_time_before_a_submission_finishes_the_job_at_its_submission(world):
+    """A booking's cancellation reads the time, then waits for the booking's lock while a job is submitted: the job
+    is cancelled, finished when it was submitted (never before: the database refuses that)."""
+    job = JobFactory(queued=True, booking=world.booking)
+    read_before = job.submitted_at - timedelta(seconds=2)
+    assert job_cancel_for_bookings(bookings=[world.booking.pk], code=JobErrorCode.BOOKING_CANCELLED, now=read_before)
+    job.refresh_from_db()
+    assert (job.status, job.error_code, job.finished_at) == (
+        JobStatus.CANCELLED,
+        JobErrorCode.BOOKING_CANCELLED,
+        job.submitted_at,
+    )
+    later = job.submitted_at + timedelta(seconds=5)
+    other = JobFactory(queued=True, booking=world.booking)
+    job_cancel_for_bookings(bookings=[world.booking.pk], code=JobErrorCode.BOOKING_CANCELLED, now=later)
+    other.refresh_from_db()
+    assert other.finished_at == max(later, other.submitted_at)
