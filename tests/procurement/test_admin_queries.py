@@ -3,7 +3,12 @@ with Django's content-type cache cold."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+
+from procurement import services
+from procurement.models import ExchangeRate
+from tests.support import eur
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +27,8 @@ PAGES = {
     "ocdsrelease": (7, None),
     "changerecord": (7, None),
 }
-# Change page of a record of the contracted process (its contract not yet signed), or of the completed one.
+# Change page of a record of the contracted process (its contract not yet signed), of the completed one, or of the
+# one in implementation.
 CHANGE_PAGES = {
     ("contractingprocess", "done"): 24,
     ("contractingprocess", "built"): 25,
@@ -32,6 +38,9 @@ CHANGE_PAGES = {
     ("contract", "built"): 10,
     ("milestone", "built"): 7,
     ("payment", "done"): 10,
+    ("amendment", "running"): 8,
+    ("document", "running"): 8,
+    ("exchangerate", "running"): 6,
 }
 SIGN_QUERIES = 43
 TRANSITION_QUERIES = 43
@@ -50,9 +59,24 @@ def get(client, url):
 
 
 @pytest.fixture
-def world(build_process):
+def world(build_process, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     world = {"done": build_process("completed"), "built": build_process("contracted", sign=False)}
     build_process("tender")
+    # A process in implementation with an amendment of its signed contract, a document and the day's exchange rate.
+    running = world["running"] = build_process("implementation")
+    running.objects["amendment"] = services.amendment_create(
+        user=running.user, rationale="Two more training days", contract=running.contract, value_change=eur("50000.00")
+    )
+    running.objects["document"] = services.document_create(
+        process=running.process,
+        user=running.user,
+        file=SimpleUploadedFile("contract.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"),
+        stage="contract",
+        document_type="contractSigned",
+        title="Signed contract",
+    )
+    running.objects["exchangerate"] = ExchangeRate.objects.get()
     return world
 
 

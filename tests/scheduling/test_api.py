@@ -325,6 +325,15 @@ def test_booking_conflict_query_count_is_pinned(make_client, researcher, backend
     assert response.json()["code"] == "booking_conflict"
 
 
+def test_a_booking_is_never_deleted_through_the_api(make_client, researcher, facility_manager, backend, project):
+    """Bookings are cancelled or rejected, never deleted: DELETE answers 405 for their owner and for staff alike."""
+    booking = book(backend, project, researcher, at(30), at(31))
+    for user in (researcher, facility_manager):
+        response = make_client(user).delete(f"/api/v1/bookings/{booking.pk}/")
+        assert response.status_code == 405, response.content
+    assert Booking.objects.filter(pk=booking.pk, status=BookingStatus.CONFIRMED).exists()
+
+
 def test_cancel_endpoint_refund_rules(make_client, researcher, backend, project):
     client = make_client(researcher)
     early = book(backend, project, researcher, at(30), at(31))
