@@ -192,7 +192,9 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
         conn.default_channel.queue_purge("qpu")
     bin_dir, log_dir, port = Path(sys.executable).parent, Path(tempfile.mkdtemp(prefix="qfr-jobs-")), free_port()
     server = start(
-        [str(bin_dir / "gunicorn"), "config.wsgi", "-b", f"{HOST}:{port}", "-w", "1"], env, log_dir / "web.log"
+        [str(bin_dir / "gunicorn"), "config.wsgi", "-b", f"{HOST}:{port}", "-w", str(args.web_workers)],
+        env,
+        log_dir / "web.log",
     )
     worker = start(
         [str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "qpu", "-P", "solo", "-c", "1", "-l", "WARNING",
