@@ -22,6 +22,7 @@ from accounts.identity import authenticated_user
 from accounts.models import User
 from accounts.selectors import institution_list, user_list
 from accounts.services import user_calendar_secret_rotate, user_create, user_update
+from core.permissions import AuthenticatedReadWrite
 from core.validators import validate_time_zone
 from core.viewsets import ServiceViewSet
 
@@ -147,7 +148,7 @@ class UserViewSet(ServiceViewSet):
 
     def get_permissions(self) -> Any:
         if self.action in self.self_actions:
-            return [permissions.IsAuthenticated()]
+            return [AuthenticatedReadWrite()]
         return super().get_permissions()
 
     def service_create(self, request: Request, data: dict[str, Any]) -> Model:

@@ -22,13 +22,13 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.identity import authenticated_user
 from accounts.models import User
+from core.permissions import AuthenticatedReadWrite
 from core.viewsets import ServiceViewSet
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.models import Report
@@ -127,7 +127,7 @@ class ReportViewSet(ServiceViewSet):
     user may ask, and a report outside their reach answers 404.
     """
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AuthenticatedReadWrite]
     http_method_names = ["get", "post", "head", "options"]
     serializer_class = ReportDetailOutputSerializer
     input_serializer = ReportInputSerializer

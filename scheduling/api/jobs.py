@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import permissions, serializers
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from accounts.identity import authenticated_user
 from core.api import ID_FILTER_BOUNDS
 from core.errors import DomainError
+from core.permissions import AuthenticatedReadWrite
 from core.viewsets import ServiceViewSet
 from scheduling.choices import JobCancelReason, JobErrorCode, JobStatus
 from scheduling.models import MAX_BATCH_CIRCUITS, MAX_SHOTS, Backend, Booking, Job, JobCircuit, Project
@@ -210,7 +211,7 @@ class JobFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filte
 class JobViewSet(ServiceViewSet):
     """List the jobs of the user's projects (staff: all); submit one circuit or a batch to a backend."""
 
-    permission_classes = [permissions.IsAuthenticated]  # what a user sees and may submit: selector and service
+    permission_classes = [AuthenticatedReadWrite]  # what a user sees and may submit: selector and service
     http_method_names = ["get", "post", "head", "options"]
     serializer_class = JobOutputSerializer
     input_serializer = JobListCreateInputSerializer

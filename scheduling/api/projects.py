@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import permissions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from accounts.identity import authenticated_user
 from accounts.models import User
 from accounts.selectors import user_get_by_email
-from core.permissions import AuthenticatedReadStaffWrite
+from core.permissions import AuthenticatedReadStaffWrite, AuthenticatedReadWrite
 from core.viewsets import ServiceViewSet
 from facility.models import Organization
 from scheduling.api.common import HoursField
@@ -119,7 +119,7 @@ class ProjectViewSet(ServiceViewSet):
 
     def get_permissions(self) -> Any:
         if self.action in self.member_actions:
-            return [permissions.IsAuthenticated()]
+            return [AuthenticatedReadWrite()]
         return super().get_permissions()
 
     @action(detail=True, methods=["post"])
