@@ -22,4 +22,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        import accounts.errors  # noqa: F401  (declares the app's error codes)
+
         post_migrate.connect(_sync_groups, dispatch_uid="accounts.sync_groups")

@@ -42,7 +42,7 @@ _FRAMEWORK_CODES: dict[int, tuple[str, ...]] = {
     404: ("not_found",),
     409: ("protected",),  # a delete refused because other records reference the row (core.api)
     415: ("unsupported_media_type",),
-    429: ("throttled", "too_many_attempts"),  # too_many_attempts: the sign-in lockout (accounts.lockout)
+    429: ("throttled",),
     503: ("database_unavailable",),  # core.middleware
 }
 _DESCRIPTIONS: dict[int, str] = {
