@@ -16,7 +16,7 @@ from django.utils import timezone
 from reports.choices import ReportKind, ReportStatus
 from reports.kinds import get_kind
 from reports.models import Report
-from reports.services import previous_month, report_generate
+from reports.services import report_generate, report_period_previous_month
 from scheduling.models import Backend, Project
 
 
@@ -36,8 +36,8 @@ def seed(log: Callable[[str], object]) -> None:
     log("reports:")
     now = timezone.now()
     for backend in Backend.objects.select_related("site").order_by("name"):
-        start, end = previous_month(timezone.localtime(now, ZoneInfo(backend.site.time_zone)).date())
+        start, end = report_period_previous_month(timezone.localtime(now, ZoneInfo(backend.site.time_zone)).date())
         _ensure(ReportKind.UTILIZATION, {"backend": backend.pk, "start": str(start), "end": str(end)}, log)
-    start, end = previous_month(timezone.localtime(now, ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)).date())
+    start, end = report_period_previous_month(timezone.localtime(now, ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)).date())
     for project in Project.objects.filter(active=True).order_by("code")[:5]:
         _ensure(ReportKind.PROJECT_USAGE, {"project": project.pk, "start": str(start), "end": str(end)}, log)

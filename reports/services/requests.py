@@ -171,7 +171,7 @@ def report_requeue_stale(*, older_than: dt.timedelta = STALE_AFTER) -> list[int]
     return requeued
 
 
-def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
+def report_period_previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
     """`[first of last month, first of this month)`."""
     first = today.replace(day=1)
     return (first - dt.timedelta(days=1)).replace(day=1), first
@@ -190,12 +190,12 @@ def report_request_monthly(*, kind: str, time_zone: str | None = None, now: dt.d
     if kind == ReportKind.UTILIZATION:
         for backend in Backend.objects.select_related("site").order_by("name"):
             tz = time_zone or backend.site.time_zone
-            start, end = previous_month(timezone.localtime(now, ZoneInfo(tz)).date())
+            start, end = report_period_previous_month(timezone.localtime(now, ZoneInfo(tz)).date())
             params = {"backend": backend.pk, "start": start.isoformat(), "end": end.isoformat(), "time_zone": tz}
             reports.append(report_request(kind=kind, params=params, requester=None, email_to=email_to))
     else:
         tz = time_zone or settings.DEFAULT_USER_TIME_ZONE
-        start, end = previous_month(timezone.localtime(now, ZoneInfo(tz)).date())
+        start, end = report_period_previous_month(timezone.localtime(now, ZoneInfo(tz)).date())
         params = {"start": start.isoformat(), "end": end.isoformat(), "time_zone": tz}
         reports.append(report_request(kind=kind, params=params, requester=None, email_to=email_to))
     return reports

@@ -10,6 +10,9 @@ one run to the next, so a run pays neither a fork nor the copying of the parent'
 killed or crashed one is replaced by a new fork at the next run. A request that cannot be pickled (a local
 function) runs in a child forked for it alone. A child never returns into the caller's code: it leaves with
 ``os._exit`` (no atexit handlers, no database connections closed or flushed), and it dies with its parent.
+
+One module, a little over STYLE's 400 lines: the simulation process, the forked child and the limits share
+private state (the server, its lock, the after-fork hook) that splitting would have to make public.
 """
 
 from __future__ import annotations

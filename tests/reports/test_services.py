@@ -230,8 +230,8 @@ def test_monthly_reports_without_recipients_send_nothing(backend, settings, djan
     assert mail.outbox == []
 
 
-def test_previous_month_wraps_the_year():
-    assert services.previous_month(dt.date(2026, 1, 1)) == (dt.date(2025, 12, 1), dt.date(2026, 1, 1))
+def test_report_period_previous_month_wraps_the_year():
+    assert services.report_period_previous_month(dt.date(2026, 1, 1)) == (dt.date(2025, 12, 1), dt.date(2026, 1, 1))
 
 
 def test_researcher_requester_for_project_usage_needs_membership_not_staff(db):
