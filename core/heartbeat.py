@@ -10,8 +10,9 @@ from django.utils import timezone
 from core.models import WorkerHeartbeat
 
 
-def worker_heartbeat_record(*, hostname: str | None = None) -> WorkerHeartbeat:
-    """Record that a worker is alive (idempotent per run: one row per host, counter bumped)."""
+def worker_heartbeat_record(*, hostname: str | None = None) -> None:
+    """Record that a worker is alive (idempotent per run: one row per host, counter bumped); one query once the
+    host has its row (the QPU worker records it before every job it claims)."""
     host = hostname or socket.gethostname()
     now = timezone.now()
     updated = WorkerHeartbeat.objects.filter(hostname=host).update(seen_at=now, beats=F("beats") + 1)
@@ -19,7 +20,6 @@ def worker_heartbeat_record(*, hostname: str | None = None) -> WorkerHeartbeat:
         heartbeat, created = WorkerHeartbeat.objects.get_or_create(hostname=host, defaults={"seen_at": now, "beats": 1})
         if not created:
             WorkerHeartbeat.objects.filter(pk=heartbeat.pk).update(seen_at=now, beats=F("beats") + 1)
-    return WorkerHeartbeat.objects.get(hostname=host)
 
 
 def worker_heartbeat_latest() -> WorkerHeartbeat | None:

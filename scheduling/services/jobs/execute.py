@@ -204,6 +204,10 @@ def _complete(job: Job, *, attempt: int, result: BatchResult) -> JobRunOutcome:
     if not finished:
         status = Job.objects.filter(pk=job.pk).values_list("status", flat=True).first()
         return JobRunOutcome.STOPPED if status == JobStatus.CANCELLED else JobRunOutcome.SUPERSEDED
+    if len(result.results) == 1:  # most jobs: one circuit, one UPDATE by its index
+        (run,) = result.results
+        JobCircuit.objects.filter(job=job, index=run.index).update(counts=run.counts, seed=run.seed)
+        return JobRunOutcome.COMPLETED
     circuits = list(JobCircuit.objects.filter(job=job).order_by("index").only("pk", "index"))
     for circuit, run in zip(circuits, result.results, strict=True):
         circuit.counts, circuit.seed = run.counts, run.seed

@@ -227,6 +227,25 @@ def test_submit_prefers_the_booking_in_progress_and_far_starts_are_capped(
 # --- execution ---
 
 
+# A job's run in the worker: the job with its backend and booking, the outage check, the heartbeat (its row exists:
+# one UPDATE), the latest calibration, the claim, the compiled circuit, then one transaction (a savepoint here, 2)
+# with the job finished and its one circuit's counts (one UPDATE by index, no read of the circuits).
+JOB_RUN_QUERIES = 10
+
+
+def test_a_job_run_query_count_is_pinned(world, published, django_assert_num_queries):
+    job = submit(world)
+    job.refresh_from_db()
+    worker_heartbeat_record(hostname="pinned@host")
+    with django_assert_num_queries(JOB_RUN_QUERIES):
+        outcome = job_execute(job_id=job.pk, token=job.enqueued_at.isoformat(), worker="pinned@host")
+    assert outcome == JobRunOutcome.COMPLETED
+    circuit = JobCircuit.objects.get(job=job)
+    job.refresh_from_db()
+    assert circuit.counts == job.counts and sum(circuit.counts.values()) == job.shots
+    assert circuit.seed == job.seed
+
+
 def test_execute_before_the_booking_starts_reschedules_for_its_start(world, published):
     world.booking.starts_at = timezone.now() + timedelta(minutes=20)
     world.booking.ends_at = world.booking.starts_at + timedelta(hours=1)
