@@ -24,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -180,6 +181,22 @@ def through_queue(client: Client, bodies: list[dict[str, Any]], timeout: float, 
     }
 
 
+def through_held_queue(client: Client, bodies: list[dict[str, Any]], worker: str, timeout: float) -> dict[str, Any]:
+    """The queue's own pace: every body submitted while the worker consumes nothing from the qpu queue, then the
+    worker lets it go; `run` is from the first job it started to the last it finished."""
+    from config.celery import app
+
+    app.control.cancel_consumer("qpu", destination=[worker], reply=True, timeout=10)
+    try:
+        ids = [client.submit(body) for body in bodies]
+    finally:
+        app.control.add_consumer("qpu", destination=[worker], reply=True, timeout=10)
+    jobs = wait_finished(ids, timeout)
+    failed = [f"{job.pk}: {job.status} {job.error_code or ''}" for job in jobs if job.status != "completed"]
+    first = min(job.started_at.timestamp() for job in jobs if job.started_at)
+    return {"run": max(job.finished_at.timestamp() for job in jobs) - first, "failed": failed, "jobs": len(jobs)}
+
+
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=out, start_new_session=True)  # noqa: S603
@@ -205,10 +222,14 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
     try:
         wait_until_up(port, server)
         client = Client(port, plan["token"], plan["backend"].pk, plan["project"])
-        through_queue(client, [{"qasm": ghz(5), "shots": 10, "seed": 1}], timeout=300)  # warm-up, not measured
+        # Warm-up, not measured: a job POST at a time per web worker, so that each has loaded the circuit compiler.
+        warm = [{"qasm": ghz(5), "shots": 10, "seed": 1}] * (2 * args.web_workers)
+        through_queue(client, warm, timeout=300, clients=2 * args.web_workers)
         out: dict[str, Any] = {"rss_idle": rss_mb(worker.pid)}
         singles = [{"qasm": ghz(5), "shots": args.shots, "seed": i} for i in range(args.jobs)]
         out["single"] = through_queue(client, singles, timeout=600, clients=args.clients)
+        held = [{**body, "seed": body["seed"] + args.jobs} for body in singles]
+        out["single_held"] = through_held_queue(client, held, f"jobsbench@{socket.gethostname()}", timeout=600)
         circuits = [{"qasm": ghz(5), "name": f"ghz-{i}"} for i in range(args.batch)]
         try:
             out["batch"] = through_queue(client, [{"circuits": circuits, "shots": args.shots, "seed": 1}], 600)
@@ -280,6 +301,12 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
             f"{result['run'] / floor[phase]:8.2f}   (POSTs took {result['submitted']:.2f} s; "
             f"not completed: {result['failed'] or 'none'})"
         )
+    held = queue["single_held"]
+    lines.append(
+        f"{args.jobs} single-circuit jobs queued first, then run: the worker {held['run']:.2f} s, "
+        f"{held['run'] / floor['single']:.2f}x the floor ({held['jobs'] / held['run']:.1f} jobs/s; "
+        f"not completed: {held['failed'] or 'none'})"
+    )
     lines.append(
         f"worker RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
         f"peak {queue['hwm']:.0f} MB (target < 250 MB); logs in {queue['logs']}"
