@@ -364,6 +364,36 @@ def test_a_published_date_before_the_previous_release_is_refused(officer, build_
     assert built.process.releases.count() == releases
 
 
+@pytest.mark.parametrize(
+    ("stage", "to", "tender_status", "award_status", "tag"),
+    [
+        ("tender", "cancelled", "cancelled", None, "tenderCancellation"),
+        ("evaluation", "unsuccessful", "unsuccessful", "unsuccessful", "tenderUpdate"),
+    ],
+)
+def test_an_officer_closes_a_process_as_cancelled_or_unsuccessful(
+    officer, build_process, stage, to, tender_status, award_status, tag
+):
+    """The closing steps from the process page: the tender (and its award) closed with it, a release tagged so,
+    and the records read-only afterwards."""
+    built = build_process(stage)
+    page = officer.get(change("contractingprocess", built.process.pk)).content.decode()
+    assert f'value="{to}"' in page  # offered on the process page
+    assert step(officer, built.process, to) == [f"The process moved to {to.title()}."]
+    assert built.process.status == to
+    built.tender.refresh_from_db()
+    assert built.tender.status == tender_status
+    if award_status is not None:
+        built.award.refresh_from_db()
+        assert built.award.status == award_status
+    assert tag in built.process.releases.order_by("-sequence").first().tags
+    assert services.release_chain_verify(process=built.process)
+    # Closed: a further step is refused with its reason and changes nothing.
+    releases = built.process.releases.count()
+    assert any("Cannot move" in m or "not possible" in m for m in step(officer, built.process, "tender"))
+    assert (built.process.status, built.process.releases.count()) == (to, releases)
+
+
 def test_only_procurement_staff_may_use_the_procurement_admin(client, office_staff, facility_manager, build_process):
     built = build_process("planning")
     for user in (office_staff, facility_manager):
