@@ -237,6 +237,12 @@ def _pass_manager(timing: TimingProfile, initial_layout: tuple[int, ...] | None)
     return _SharedPassManager(timing, initial_layout)
 
 
+def circuit_compiler_warm(timing: TimingProfile = DEFAULT_TIMING) -> None:
+    """Build the pass manager of `timing` now: the first build in a process loads Qiskit's transpiler plugins (every
+    installed package's), seconds that would otherwise fall on the first circuit a researcher submits."""
+    _pass_manager(timing, None)
+
+
 def _initial_layout(circuit: QuantumCircuit) -> tuple[int, ...] | None:
     """The physical qubit of each of the circuit's qubits, in order, when the program names them ($0..$4)."""
     if circuit.layout is None or circuit.layout.initial_layout is None:
