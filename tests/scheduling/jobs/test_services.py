@@ -242,7 +242,8 @@ def test_a_job_run_query_count_is_pinned(world, published, django_assert_num_que
     assert outcome == JobRunOutcome.COMPLETED
     circuit = JobCircuit.objects.get(job=job)
     job.refresh_from_db()
-    assert circuit.counts == job.counts and sum(circuit.counts.values()) == job.shots
+    assert circuit.counts == job.counts
+    assert sum(circuit.counts.values()) == job.shots
     assert circuit.seed == job.seed
 
 
