@@ -161,8 +161,9 @@ def _refuse_taken_slot(
     override_policy: bool,
     now: datetime.datetime,
 ) -> None:
-    """The request's checks up to the overlap, before the transaction: who asks, the times, membership (read with
-    what holds the slot), then a taken slot is refused (after the policy's rules of the times, as under the lock)."""
+    """The request's checks up to the overlap, before the transaction: the times, membership (read with what holds
+    the slot) and an active project; then a taken slot is refused (after the policy's rules of the times, as under
+    the lock)."""
     _check_times_given(starts_at=starts_at, ends_at=ends_at)
     slot = booking_slot_check(
         backend=backend, project_id=project.pk, user_id=user.pk, starts_at=starts_at, ends_at=ends_at, now=now
