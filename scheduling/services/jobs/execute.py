@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, F, JSONField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 HOLD_RECHECK = timedelta(minutes=1)
 # How often the worker running a job polls its status row (a cancellation stops the run within this).
 STOP_POLL_S = 0.5
+# How many circuits' results one UPDATE writes when a job completes.
+CIRCUITS_PER_UPDATE = 100
 # How often the worker running a job records its heartbeat (core.heartbeat); see stop.STRANDED_AFTER.
 HEARTBEAT_EVERY_S = 5.0
 
@@ -204,12 +206,17 @@ def _complete(job: Job, *, attempt: int, result: BatchResult) -> JobRunOutcome:
     if not finished:
         status = Job.objects.filter(pk=job.pk).values_list("status", flat=True).first()
         return JobRunOutcome.STOPPED if status == JobStatus.CANCELLED else JobRunOutcome.SUPERSEDED
-    if len(result.results) == 1:  # most jobs: one circuit, one UPDATE by its index
-        (run,) = result.results
-        JobCircuit.objects.filter(job=job, index=run.index).update(counts=run.counts, seed=run.seed)
-        return JobRunOutcome.COMPLETED
-    circuits = list(JobCircuit.objects.filter(job=job).order_by("index").only("pk", "index"))
-    for circuit, run in zip(circuits, result.results, strict=True):
-        circuit.counts, circuit.seed = run.counts, run.seed
-    JobCircuit.objects.bulk_update(circuits, ["counts", "seed"], batch_size=100)
+    # Each circuit's counts and seed by its index, CIRCUITS_PER_UPDATE circuits per UPDATE: no read of them first.
+    # The columns' types (JobCircuit.counts, JobCircuit.seed), so that each value is adapted as the ORM stores it.
+    counts_field: JSONField[Any, Any] = JSONField()
+    seed_field: BigIntegerField[Any, Any] = BigIntegerField()
+    updated = 0
+    for start in range(0, len(result.results), CIRCUITS_PER_UPDATE):
+        runs = result.results[start : start + CIRCUITS_PER_UPDATE]
+        updated += JobCircuit.objects.filter(job=job, index__in=[run.index for run in runs]).update(
+            counts=Case(*(When(index=run.index, then=Value(run.counts, counts_field)) for run in runs)),
+            seed=Case(*(When(index=run.index, then=Value(run.seed, seed_field)) for run in runs)),
+        )
+    if updated != len(result.results):  # rolls the completion back: the run answered for other circuits
+        raise RuntimeError(f"job {job.pk}: {len(result.results)} results for {updated} stored circuits")
     return JobRunOutcome.COMPLETED
