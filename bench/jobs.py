@@ -157,6 +157,13 @@ def wait_finished(ids: list[int], timeout: float) -> list[Any]:
     return list(Job.objects.filter(pk__in=ids))
 
 
+def not_completed(jobs: list[Any]) -> list[str]:
+    """Each job that did not complete, with its status and error."""
+    return [
+        f"{job.pk}: {job.status} {job.error_code or ''} {job.error[:200]}" for job in jobs if job.status != "completed"
+    ]
+
+
 def through_queue(client: Client, bodies: list[dict[str, Any]], timeout: float, clients: int = 1) -> dict[str, Any]:
     """Submit every body (`clients` at a time), wait for all to finish; wall from the first POST to the last finish."""
     started = time.time()
@@ -164,9 +171,7 @@ def through_queue(client: Client, bodies: list[dict[str, Any]], timeout: float, 
         ids = list(pool.map(client.submit, bodies))
     submitted_s = time.time() - started
     jobs = wait_finished(ids, timeout)
-    failed = [
-        f"{job.pk}: {job.status} {job.error_code or ''} {job.error[:200]}" for job in jobs if job.status != "completed"
-    ]
+    failed = not_completed(jobs)
     latencies = [(job.finished_at - job.submitted_at).total_seconds() for job in jobs]
     last = max(job.finished_at.timestamp() for job in jobs)
     # The worker's share: from the first job it started to the last one it finished (submission excluded).
@@ -192,7 +197,7 @@ def through_held_queue(client: Client, bodies: list[dict[str, Any]], worker: str
     finally:
         app.control.add_consumer("qpu", destination=[worker], reply=True, timeout=10)
     jobs = wait_finished(ids, timeout)
-    failed = [f"{job.pk}: {job.status} {job.error_code or ''}" for job in jobs if job.status != "completed"]
+    failed = not_completed(jobs)
     first = min(job.started_at.timestamp() for job in jobs if job.started_at)
     return {"run": max(job.finished_at.timestamp() for job in jobs) - first, "failed": failed, "jobs": len(jobs)}
 
