@@ -6,6 +6,7 @@ Pure Python (Qiskit and Qiskit Aer); nothing here imports Django.
 from scheduling.simulator.batch import (
     MAX_BATCH_CIRCUITS,
     MAX_BATCH_SHOTS,
+    BatchRequest,
     BatchResult,
     CircuitRun,
     SimulationError,
@@ -14,7 +15,7 @@ from scheduling.simulator.batch import (
     estimate_seconds,
     prepare_batch,
     run_batch,
-    run_compiled_batch,
+    run_compiled_batches,
 )
 from scheduling.simulator.cache import CacheInfo, device_noise, noise_cache_info
 from scheduling.simulator.circuits import (
@@ -80,6 +81,7 @@ __all__ = [
     "QISKIT_GATE_NAMES",
     "QUBITS",
     "SEED_TRANSPILER",
+    "BatchRequest",
     "BatchResult",
     "CacheInfo",
     "Calibration",
@@ -116,7 +118,7 @@ __all__ = [
     "qubit_index",
     "run",
     "run_batch",
-    "run_compiled_batch",
+    "run_compiled_batches",
     "run_isolated",
     "transpile_circuit",
     "uniform_calibration",

@@ -9,6 +9,7 @@ a one-circuit batch is the same run as ``run()``. A given seed leaves room for t
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from qiskit.result.models import ExperimentResult
 
 from scheduling.simulator.cache import device_noise
 from scheduling.simulator.circuits import TranspiledCircuit, prepare_circuit
-from scheduling.simulator.device import Calibration, TimingProfile
+from scheduling.simulator.device import Calibration, CalibrationError, TimingProfile
 from scheduling.simulator.idle import with_idle_relaxation
 from scheduling.simulator.parsing import CircuitError, CircuitIssue
 
@@ -123,6 +124,29 @@ def _counts(experiment: ExperimentResult, num_clbits: int) -> dict[str, int]:
     return {format(int(str(key), 16), f"0{num_clbits}b"): int(value) for key, value in raw.items()}
 
 
+def _simulate(
+    circuits: Sequence[TranspiledCircuit], *, shots: int, seed: int, calibration: Calibration, timing: TimingProfile
+) -> list[CircuitRun]:
+    """One Aer run of every circuit with ``shots`` shots from ``seed`` (circuit ``i`` at ``seed + 2113 * i``)."""
+    noise = device_noise(calibration, timing)
+    scheduled = [with_idle_relaxation(circuit.circuit, timing, noise.idle_channel) for circuit in circuits]
+    result = noise.simulator.run(scheduled, shots=shots, seed_simulator=seed).result()
+    if not result.success or len(result.results) != len(circuits):
+        raise SimulationError(f"the simulation failed: {getattr(result, 'status', 'no status')}")
+    return [
+        CircuitRun(
+            index=index,
+            counts=_counts(experiment, circuit.circuit.num_clbits),
+            seed=int(experiment.seed_simulator),
+            depth=circuit.depth,
+            prx_count=circuit.prx_count,
+            cz_count=circuit.cz_count,
+            duration_ns=circuit.duration_ns,
+        )
+        for index, (circuit, experiment) in enumerate(zip(circuits, result.results, strict=True))
+    ]
+
+
 def run_batch(
     circuits: Sequence[TranspiledCircuit],
     *,
@@ -135,35 +159,88 @@ def run_batch(
     check_batch_shots(len(circuits), shots)
     check_batch_seed(len(circuits), seed)
     used_seed = secrets.randbelow(2**31) if seed is None else seed
-    noise = device_noise(calibration, timing)
-    scheduled = [with_idle_relaxation(circuit.circuit, timing, noise.idle_channel) for circuit in circuits]
-    result = noise.simulator.run(scheduled, shots=shots, seed_simulator=used_seed).result()
-    if not result.success or len(result.results) != len(circuits):
-        raise SimulationError(f"the simulation failed: {getattr(result, 'status', 'no status')}")
-    runs = [
-        CircuitRun(
-            index=index,
-            counts=_counts(experiment, circuit.circuit.num_clbits),
-            seed=int(experiment.seed_simulator),
-            depth=circuit.depth,
-            prx_count=circuit.prx_count,
-            cz_count=circuit.cz_count,
-            duration_ns=circuit.duration_ns,
-        )
-        for index, (circuit, experiment) in enumerate(zip(circuits, result.results, strict=True))
-    ]
+    runs = _simulate(circuits, shots=shots, seed=used_seed, calibration=calibration, timing=timing)
     return BatchResult(seed=used_seed, qpu_seconds=estimate_seconds(circuits, shots=shots, timing=timing), results=runs)
 
 
-def run_compiled_batch(
-    compiled: Sequence[bytes],
+@dataclass(frozen=True)
+class BatchRequest:
+    """One job's part of a pass of the simulation process: its circuits stored compiled
+    (``TranspiledCircuit.to_bytes``), shots per circuit and seed (None: chosen)."""
+
+    compiled: list[bytes]
+    shots: int
+    seed: int | None
+
+
+def _unseeded_together(
+    requests: Sequence[tuple[int, list[TranspiledCircuit]]],
     *,
     shots: int,
-    seed: int | None,
     calibration: Calibration,
     timing: TimingProfile,
-) -> BatchResult:
-    """``run_batch`` of circuits stored compiled (``TranspiledCircuit.to_bytes``), read where the run happens: the
-    bytes cross to the simulation process at no cost, where the circuits themselves would be pickled one by one."""
-    circuits = [TranspiledCircuit.from_bytes(data) for data in compiled]
-    return run_batch(circuits, shots=shots, seed=seed, calibration=calibration, timing=timing)
+) -> dict[int, BatchResult]:
+    """Batches without a seed and with the same shots, in one Aer run: one chosen seed for the run, and each batch
+    the seed of its first circuit, so that each one alone with its seed gives the same counts."""
+    total = sum(len(circuits) for _position, circuits in requests)
+    # Every batch's seed stays below 2**31, like a seed chosen for a batch alone.
+    base = secrets.randbelow(2**31 - AER_SEED_STRIDE * total)
+    together = [circuit for _position, circuits in requests for circuit in circuits]
+    runs = _simulate(together, shots=shots, seed=base, calibration=calibration, timing=timing)
+    answers: dict[int, BatchResult] = {}
+    offset = 0
+    for position, circuits in requests:
+        own = runs[offset : offset + len(circuits)]
+        answers[position] = BatchResult(
+            seed=base + AER_SEED_STRIDE * offset,
+            qpu_seconds=estimate_seconds(circuits, shots=shots, timing=timing),
+            results=[replace(run, index=index) for index, run in enumerate(own)],
+        )
+        offset += len(circuits)
+    return answers
+
+
+def _failure(exc: Exception) -> Exception:
+    # What crosses back to the worker: the simulator's own errors as they are, anything else by name and message.
+    if isinstance(exc, CircuitError | CalibrationError | SimulationError):
+        return exc
+    return SimulationError(f"{type(exc).__name__}: {exc}")
+
+
+def run_compiled_batches(
+    requests: Sequence[BatchRequest], *, calibration: Calibration, timing: TimingProfile
+) -> list[BatchResult | Exception]:
+    """Several jobs' batches in one pass of the simulation process, one answer per request, in order: its result,
+    or the error that failed it alone (the others still run).
+
+    The circuits arrive as bytes and are read here, where the run happens: bytes cross to the simulation process
+    at no cost, where circuits would be pickled one by one. Batches without a seed and with the same shots run in
+    one Aer run (``_unseeded_together``), which saves Aer's set-up per run; a batch with a seed runs alone with it.
+    If a run together fails, each of its batches runs alone, so one failure stays that batch's own."""
+    device_noise(calibration, timing)  # a calibration the simulator cannot use fails the whole pass, here
+    answers: dict[int, BatchResult | Exception] = {}
+    loaded: dict[int, list[TranspiledCircuit]] = {}
+    for position, request in enumerate(requests):
+        try:
+            loaded[position] = [TranspiledCircuit.from_bytes(data) for data in request.compiled]
+        except Exception as exc:  # the job's own failure, like a failed run below
+            answers[position] = _failure(exc)
+    unseeded: dict[int, list[tuple[int, list[TranspiledCircuit]]]] = {}
+    for position, circuits in loaded.items():
+        if requests[position].seed is None:
+            unseeded.setdefault(requests[position].shots, []).append((position, circuits))
+    for shots, group in unseeded.items():
+        if len(group) > 1:
+            with contextlib.suppress(Exception):  # each batch then runs alone, below, and fails alone
+                answers |= _unseeded_together(group, shots=shots, calibration=calibration, timing=timing)
+    for position, circuits in loaded.items():
+        if position in answers:
+            continue
+        request = requests[position]
+        try:
+            answers[position] = run_batch(
+                circuits, shots=request.shots, seed=request.seed, calibration=calibration, timing=timing
+            )
+        except Exception as exc:  # the job's own result; the other jobs of the pass still run
+            answers[position] = _failure(exc)
+    return [answers[position] for position in range(len(requests))]

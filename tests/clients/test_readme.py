@@ -7,7 +7,7 @@ import pytest
 from scheduling.calibration import calibration_from_record, timing_from_backend
 from scheduling.choices import BookingStatus, JobStatus
 from scheduling.models import Booking, Job
-from scheduling.simulator import run_compiled_batch
+from scheduling.simulator import BatchRequest, BatchResult, run_compiled_batches
 from tests.clients.site import ROOT, readme_python_blocks
 from tests.factories import make_backend
 
@@ -33,13 +33,12 @@ def test_the_readmes_qiskit_example_books_runs_and_prints_counts(make_researcher
     assert printed == job.counts
     # The counts are the calibrated simulation's: the job's circuit, seed and calibration give them again here.
     (circuit,) = job.circuits.all()
-    again = run_compiled_batch(
-        [bytes(circuit.compiled)],
-        shots=job.shots,
-        seed=job.seed,
+    (again,) = run_compiled_batches(
+        [BatchRequest(compiled=[bytes(circuit.compiled)], shots=job.shots, seed=job.seed)],
         calibration=calibration_from_record(job.calibration),
         timing=timing_from_backend(job.backend),
     )
+    assert isinstance(again, BatchResult)
     assert again.results[0].counts == printed
     # A Bell pair: mostly 00 and 11. The example sets no seed; with the default calibration 00 + 11 is 873 of 1000
     # on average, with a standard deviation of 10 (200 seeds), so 820 is five deviations below.

@@ -1,5 +1,16 @@
 """Running one delivery of a job: wait, hold or cancel it, or claim it and simulate it in a child process under
-the wall-clock limit, stoppable at any time, then record the result per circuit."""
+the wall-clock limit, stoppable at any time, then record the result per circuit.
+
+A pass takes the queued jobs that follow. A job claimed for its first run takes with it, in the order they were
+submitted, the queued jobs of its booking that have never run, as long as the pass stays small: at most
+PASS_MAX_JOBS jobs and PASS_MAX_WORK of simulation work (shots x native operations, a bound on how long the pass
+can take). They are claimed with the same compare-and-set as a job alone, simulated in one request to the
+simulation process and completed in one transaction, each with its own seed, metering (its own overhead) and
+compare-and-set. Every job of a pass belongs to the one booking the first passed its checks with. A cancelled
+job of a pass keeps its cancellation; the pass is killed only when none of its jobs is still running. A pass of
+several jobs that reaches the time limit puts them all back in the queue, counted as a run: a job that has run
+before always runs alone, so the job that is too long then fails `time_limit` by itself. A worker that dies in a
+pass leaves every job of it to the stranded-job recovery (or its own message's redelivery), as for one job."""
 
 from __future__ import annotations
 
@@ -7,12 +18,15 @@ import enum
 import logging
 import socket
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, F, JSONField, Value, When
+from django.db.models import BigIntegerField, Case, F, FloatField, JSONField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,13 +39,14 @@ from scheduling.selectors.jobs import backend_holds_jobs
 from scheduling.services.jobs.publish import job_publish
 from scheduling.services.jobs.stop import job_finish_badly
 from scheduling.simulator import (
+    BatchRequest,
     BatchResult,
     CalibrationError,
     CircuitError,
     RunStopped,
     TimeLimitExceeded,
     prepare_batch,
-    run_compiled_batch,
+    run_compiled_batches,
     run_isolated,
 )
 
@@ -45,6 +60,11 @@ STOP_POLL_S = 0.5
 CIRCUITS_PER_UPDATE = 100
 # How often the worker running a job records its heartbeat (core.heartbeat); see stop.STRANDED_AFTER.
 HEARTBEAT_EVERY_S = 5.0
+# A pass (module docstring): at most this many jobs, and this much work, shots x (PRX + CZ + depth) summed over its
+# jobs' circuits. The slowest circuits simulate at about 5 us per unit (mid-circuit measurements, no shot
+# sampling), so a pass of several jobs lasts a second or two at most, well within the time a cancellation takes.
+PASS_MAX_JOBS = 20
+PASS_MAX_WORK = 400_000
 
 
 class JobRunOutcome(enum.StrEnum):
@@ -58,6 +78,7 @@ class JobRunOutcome(enum.StrEnum):
     FAILED = "failed"
     STOPPED = "stopped"  # cancelled (by its owner, its booking) while it ran: the run was killed
     SUPERSEDED = "superseded"  # another delivery claimed the job while this one ran
+    REQUEUED = "requeued"  # its pass of several jobs reached the time limit: back in the queue, to run alone
 
 
 def _readable_error(exc: BaseException) -> str:
@@ -100,7 +121,8 @@ def _before_claim(job: Job, delivered: datetime, now: datetime) -> JobRunOutcome
 
 
 def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRunOutcome:
-    """Run one delivery of a job (`worker`: the Celery worker's name, recorded on the job while it runs)."""
+    """Run one delivery of a job (`worker`: the Celery worker's name, recorded on the job while it runs), in a
+    pass with the queued jobs that follow it (module docstring)."""
     try:
         delivered = datetime.fromisoformat(token)
     except ValueError:
@@ -129,15 +151,71 @@ def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRun
     if not claimed:
         return JobRunOutcome.IGNORED
     job.calibration = calibration
-    return _run(job, attempt=job.attempts + 1, worker=worker)
+    first = _Claim(job, attempt=job.attempts + 1)
+    claims = [first, *_claim_followers(first, now=now, worker=worker)]
+    outcomes = _run(claims, worker=worker)
+    return outcomes[first.job.pk]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A job this pass claimed, and the attempt it claimed (its compare-and-set when it finishes)."""
+
+    job: Job
+    attempt: int
+
+    @property
+    def live(self) -> Q:
+        return Q(pk=self.job.pk, attempts=self.attempt)
+
+
+def _work(shots: int, prx: int | None, cz: int | None, depth: int | None) -> int:
+    return shots * ((prx or 0) + (cz or 0) + (depth or 0))
+
+
+def _claim_followers(first: _Claim, *, now: datetime, worker: str) -> list[_Claim]:
+    """Claim the queued, never-run jobs of the first job's booking that fit in its pass (module docstring)."""
+    job = first.job
+    budget = PASS_MAX_WORK - _work(job.shots, job.prx_count, job.cz_count, job.depth)
+    if first.attempt != 1 or budget <= 0:
+        return []
+    candidates = (
+        Job.objects.filter(booking_id=job.booking_id, backend_id=job.backend_id, status=JobStatus.QUEUED, attempts=0)
+        .exclude(pk=job.pk)
+        .filter(prx_count__isnull=False)  # its circuits were checked and compiled at submission
+        .order_by("submitted_at", "pk")
+        .values_list("pk", "shots", "prx_count", "cz_count", "depth")[: PASS_MAX_JOBS - 1]
+    )
+    chosen: list[int] = []
+    for pk, shots, prx, cz, depth in candidates:
+        budget -= _work(shots, prx, cz, depth)
+        if budget < 0:
+            break
+        chosen.append(pk)
+    if not chosen:
+        return []
+    # The same compare-and-set as the first job's claim (status and attempts); the pass's time and worker mark the
+    # jobs it won, read back below with their circuits.
+    Job.objects.filter(pk__in=chosen, status=JobStatus.QUEUED, attempts=0).update(
+        status=JobStatus.RUNNING,
+        started_at=now,
+        attempts=1,
+        calibration=job.calibration,
+        worker=worker,
+        error="",
+    )
+    won = Job.objects.filter(pk__in=chosen, status=JobStatus.RUNNING, attempts=1, started_at=now, worker=worker)
+    return [_Claim(follower, attempt=1) for follower in won.order_by("submitted_at", "pk")]
 
 
 class _StopCheck:
-    """`should_stop` of a run: polls the job's row (a cancellation, a stranded-job recovery), stops the run when
-    its booking ends, and records the worker's heartbeat every few seconds."""
+    """`should_stop` of a pass: polls its jobs' rows (a cancellation, a stranded-job recovery), stops the pass
+    when its booking ends or none of its jobs is still running, and records the worker's heartbeat every few
+    seconds."""
 
-    def __init__(self, job: Job, attempt: int, worker: str) -> None:
-        self.job, self.attempt, self.worker = job, attempt, worker
+    def __init__(self, claims: list[_Claim], worker: str) -> None:
+        self.claims, self.worker = claims, worker
+        self.booking = claims[0].job.booking
         self.beat_at = time.monotonic()
 
     def __call__(self) -> bool:
@@ -145,78 +223,129 @@ class _StopCheck:
         if time.monotonic() - self.beat_at >= HEARTBEAT_EVERY_S:
             worker_heartbeat_record(hostname=self.worker)
             self.beat_at = time.monotonic()
-        live = Job.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING, attempts=self.attempt)
-        if now >= self.job.booking.ends_at:
+        live = Job.objects.filter(reduce(or_, (claim.live for claim in self.claims)), status=JobStatus.RUNNING)
+        if now >= self.booking.ends_at:
             job_finish_badly(JobErrorCode.BOOKING_ENDED, jobs=live, now=now)
             return True
         return not live.exists()
 
 
-def _compiled_circuits(job: Job) -> list[bytes]:
-    """The job's circuits as stored compiled (read by the simulation process, not here)."""
-    rows = list(JobCircuit.objects.filter(job=job).order_by("index").values_list("compiled", "qasm"))
-    if all(compiled is not None for compiled, _qasm in rows):
-        return [bytes(cast(bytes, compiled)) for compiled, _qasm in rows]
-    # Jobs submitted before circuits were stored compiled.
-    prepared = prepare_batch([qasm for _compiled, qasm in rows], timing=timing_from_backend(job.backend))
-    return [circuit.to_bytes() for circuit in prepared]
+def _requests(claims: list[_Claim]) -> list[BatchRequest]:
+    """Each job's circuits as stored compiled (read by the simulation process, not here), in one query."""
+    rows: dict[int, list[tuple[bytes | None, str]]] = {claim.job.pk: [] for claim in claims}
+    circuits = JobCircuit.objects.filter(job_id__in=list(rows)).order_by("job_id", "index")
+    for job_id, data, qasm in circuits.values_list("job_id", "compiled", "qasm"):
+        rows[job_id].append((None if data is None else bytes(cast(bytes, data)), qasm))
+    requests = []
+    for claim in claims:
+        stored = rows[claim.job.pk]
+        compiled = [data for data, _qasm in stored if data is not None]
+        if len(compiled) != len(stored):  # jobs submitted before circuits were stored compiled
+            timing = timing_from_backend(claim.job.backend)
+            compiled = [circuit.to_bytes() for circuit in prepare_batch([qasm for _d, qasm in stored], timing=timing)]
+        requests.append(BatchRequest(compiled=compiled, shots=claim.job.shots, seed=claim.job.seed))
+    return requests
 
 
-def _run(job: Job, *, attempt: int, worker: str) -> JobRunOutcome:
-    live = Job.objects.filter(pk=job.pk, attempts=attempt)
+def _jobs(claims: list[_Claim]) -> Any:
+    return Job.objects.filter(reduce(or_, (claim.live for claim in claims)))
+
+
+def _run(claims: list[_Claim], *, worker: str) -> dict[int, JobRunOutcome]:
+    """Simulate the pass and record each job's result; each job's outcome, by id."""
+    first = claims[0].job
     try:
-        result = run_isolated(
-            run_compiled_batch,
-            _compiled_circuits(job),
-            shots=job.shots,
-            seed=job.seed,
-            calibration=calibration_from_record(job.calibration),
-            timing=timing_from_backend(job.backend),
+        answers = run_isolated(
+            run_compiled_batches,
+            _requests(claims),
+            calibration=calibration_from_record(first.calibration),
+            timing=timing_from_backend(first.backend),
             time_limit_s=settings.QPU_JOB_TIME_LIMIT_S,
-            should_stop=_StopCheck(job, attempt, worker),
+            should_stop=_StopCheck(claims, worker),
             poll_s=STOP_POLL_S,
         )
     except TimeLimitExceeded:
+        if len(claims) > 1:
+            return _requeue(claims)
         message = _("The job ran longer than the time limit (%(s)s s) and was stopped.") % {
             "s": f"{settings.QPU_JOB_TIME_LIMIT_S:g}"
         }
-        done = job_finish_badly(JobErrorCode.TIME_LIMIT, jobs=live, error=message)
-        return JobRunOutcome.FAILED if done else JobRunOutcome.SUPERSEDED
+        done = job_finish_badly(JobErrorCode.TIME_LIMIT, jobs=_jobs(claims), error=message)
+        return {first.pk: JobRunOutcome.FAILED if done else JobRunOutcome.SUPERSEDED}
     except RunStopped:
-        return JobRunOutcome.STOPPED
-    except Exception as exc:  # any failure of the simulation is the job's result, not the worker's crash
-        logger.info("job %s failed: %s", job.pk, exc, exc_info=not isinstance(exc, CircuitError | CalibrationError))
-        done = job_finish_badly(JobErrorCode.SIMULATION_ERROR, jobs=live, error=_readable_error(exc))
-        return JobRunOutcome.FAILED if done else JobRunOutcome.SUPERSEDED
-    return _complete(job, attempt=attempt, result=result)
+        return {claim.job.pk: JobRunOutcome.STOPPED for claim in claims}
+    except Exception as exc:  # any failure of the simulation is the jobs' result, not the worker's crash
+        answers = [exc] * len(claims)
+    outcomes: dict[int, JobRunOutcome] = {}
+    results: list[tuple[_Claim, BatchResult]] = []
+    for claim, answer in zip(claims, answers, strict=True):
+        if isinstance(answer, BatchResult):
+            results.append((claim, answer))
+            continue
+        logger.info(
+            "job %s failed: %s", claim.job.pk, answer, exc_info=not isinstance(answer, CircuitError | CalibrationError)
+        )
+        live = Job.objects.filter(claim.live)
+        done = job_finish_badly(JobErrorCode.SIMULATION_ERROR, jobs=live, error=_readable_error(answer))
+        outcomes[claim.job.pk] = JobRunOutcome.FAILED if done else JobRunOutcome.SUPERSEDED
+    if results:
+        outcomes |= _complete(results)
+    return outcomes
+
+
+def _requeue(claims: list[_Claim]) -> dict[int, JobRunOutcome]:
+    """A pass of several jobs reached the time limit: each still running goes back to the queue, its run counted,
+    and runs alone from then on."""
+    back = list(_jobs(claims).filter(status=JobStatus.RUNNING).values_list("pk", flat=True))
+    Job.objects.filter(pk__in=back, status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, worker="")
+    for pk in back:
+        job_publish(job_id=pk)
+    return {claim.job.pk: JobRunOutcome.REQUEUED for claim in claims}
 
 
 @transaction.atomic
-def _complete(job: Job, *, attempt: int, result: BatchResult) -> JobRunOutcome:
-    # Finishing is a compare-and-set on the attempt this run claimed: only the latest claim completes the job.
-    first: dict[str, Any] = result.results[0].counts
-    finished = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=attempt).update(
-        status=JobStatus.COMPLETED,
-        finished_at=timezone.now(),
-        counts=first,
-        seed=result.seed,
-        qpu_seconds=result.qpu_seconds,
-        worker="",
-    )
-    if not finished:
-        status = Job.objects.filter(pk=job.pk).values_list("status", flat=True).first()
-        return JobRunOutcome.STOPPED if status == JobStatus.CANCELLED else JobRunOutcome.SUPERSEDED
-    # Each circuit's counts and seed by its index, CIRCUITS_PER_UPDATE circuits per UPDATE: no read of them first.
-    # The columns' types (JobCircuit.counts, JobCircuit.seed), so that each value is adapted as the ORM stores it.
+def _complete(results: list[tuple[_Claim, BatchResult]]) -> dict[int, JobRunOutcome]:
+    """Complete the pass's jobs that are still on the attempt it claimed (a compare-and-set each), in one
+    UPDATE, then write their circuits' counts and seeds by (job, index), CIRCUITS_PER_UPDATE circuits per
+    UPDATE, with no read of the circuits first."""
+    by_pk = {claim.job.pk: (claim, result) for claim, result in results}
     counts_field: JSONField[Any, Any] = JSONField()
     seed_field: BigIntegerField[Any, Any] = BigIntegerField()
-    updated = 0
-    for start in range(0, len(result.results), CIRCUITS_PER_UPDATE):
-        runs = result.results[start : start + CIRCUITS_PER_UPDATE]
-        updated += JobCircuit.objects.filter(job=job, index__in=[run.index for run in runs]).update(
-            counts=Case(*(When(index=run.index, then=Value(run.counts, counts_field)) for run in runs)),
-            seed=Case(*(When(index=run.index, then=Value(run.seed, seed_field)) for run in runs)),
+    seconds_field: FloatField[Any, Any] = FloatField()
+
+    def each(value: Any, field: Any) -> Case:
+        return Case(*(When(pk=pk, then=Value(value(result), field)) for pk, (_c, result) in by_pk.items()))
+
+    finished_at = timezone.now()
+    running = _jobs([claim for claim, _result in results]).filter(status=JobStatus.RUNNING)
+    finished = running.update(
+        status=JobStatus.COMPLETED,
+        finished_at=finished_at,
+        counts=each(lambda result: result.results[0].counts, counts_field),
+        seed=each(lambda result: result.seed, seed_field),
+        qpu_seconds=each(lambda result: result.qpu_seconds, seconds_field),
+        worker="",
+    )
+    done = set(by_pk)
+    if finished != len(by_pk):  # some were cancelled or superseded meanwhile: which ones did this pass complete?
+        done = set(
+            Job.objects.filter(pk__in=by_pk, status=JobStatus.COMPLETED, finished_at=finished_at).values_list(
+                "pk", flat=True
+            )
         )
-    if updated != len(result.results):  # rolls the completion back: the run answered for other circuits
-        raise RuntimeError(f"job {job.pk}: {len(result.results)} results for {updated} stored circuits")
-    return JobRunOutcome.COMPLETED
+    runs = [(pk, run) for pk in sorted(done) for run in by_pk[pk][1].results]
+    updated = 0
+    for start in range(0, len(runs), CIRCUITS_PER_UPDATE):
+        part = runs[start : start + CIRCUITS_PER_UPDATE]
+        rows = reduce(or_, (Q(job_id=pk, index=run.index) for pk, run in part))
+        updated += JobCircuit.objects.filter(rows).update(
+            counts=Case(*(When(job_id=pk, index=run.index, then=Value(run.counts, counts_field)) for pk, run in part)),
+            seed=Case(*(When(job_id=pk, index=run.index, then=Value(run.seed, seed_field)) for pk, run in part)),
+        )
+    if updated != len(runs):  # rolls the completion back: the run answered for other circuits
+        raise RuntimeError(f"jobs {sorted(done)}: {len(runs)} results for {updated} stored circuits")
+    outcomes = dict.fromkeys(done, JobRunOutcome.COMPLETED)
+    missed = [pk for pk in by_pk if pk not in done]
+    for pk, status in Job.objects.filter(pk__in=missed).values_list("pk", "status"):
+        outcomes[pk] = JobRunOutcome.STOPPED if status == JobStatus.CANCELLED else JobRunOutcome.SUPERSEDED
+    return outcomes

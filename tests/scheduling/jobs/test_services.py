@@ -228,9 +228,10 @@ def test_submit_prefers_the_booking_in_progress_and_far_starts_are_capped(
 
 
 # A job's run in the worker: the job with its backend and booking, the outage check, the heartbeat (its row exists:
-# one UPDATE), the latest calibration, the claim, the compiled circuit, then one transaction (a savepoint here, 2)
-# with the job finished and its one circuit's counts (one UPDATE by index, no read of the circuits).
-JOB_RUN_QUERIES = 10
+# one UPDATE), the latest calibration, the claim, the queued jobs that could follow it in its pass (none here),
+# the compiled circuit, then one transaction (a savepoint here, 2) with the job finished and its one circuit's
+# counts (one UPDATE by index, no read of the circuits).
+JOB_RUN_QUERIES = 11
 
 
 def test_a_job_run_query_count_is_pinned(world, published, django_assert_num_queries):
@@ -360,7 +361,7 @@ def test_execute_failure_is_recorded_with_a_readable_error(world, published):
 def test_execute_records_a_crash_of_the_simulator_as_failed(world, published):
     job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
-    with mock.patch.object(execution, "run_compiled_batch", side_effect=MemoryError("out of memory")):
+    with mock.patch.object(execution, "run_compiled_batches", side_effect=MemoryError("out of memory")):
         assert deliver(job) == JobRunOutcome.FAILED
     job.refresh_from_db()
     assert (job.status, job.error_code) == (JobStatus.FAILED, JobErrorCode.SIMULATION_ERROR)
@@ -460,7 +461,7 @@ def test_a_job_whose_workers_died_too_often_fails_with_worker_lost(world, publis
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now(), attempts=1)
     token = job.enqueued_at.isoformat()
     # The second run's worker dies too (claimed, never finished) ...
-    with mock.patch.object(execution, "_run", return_value=JobRunOutcome.COMPLETED):
+    with mock.patch.object(execution, "_run", return_value={job.pk: JobRunOutcome.COMPLETED}):
         job_execute(job_id=job.pk, token=token)
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.RUNNING, 2)
@@ -543,11 +544,156 @@ def test_a_recovered_run_whose_worker_was_alive_after_all_stops(world, published
     job = JobFactory(queued=True, booking=world.booking)
     job_publish(job_id=job.pk)
     job.refresh_from_db()
-    stop = execution._StopCheck(job, attempt=1, worker="slow@host")
+    stop = execution._StopCheck([execution._Claim(job, attempt=1)], worker="slow@host")
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1)
     assert stop() is False
     Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)  # recovered as stranded meanwhile
     assert stop() is True
+
+
+# --- a pass: the queued jobs that follow a job run with it ---
+
+
+def _queued(world, count, **kwargs):
+    jobs = [submit(world, **kwargs) for _ in range(count)]
+    for job in jobs:
+        job.refresh_from_db()
+    return jobs
+
+
+def test_a_job_takes_the_queued_jobs_of_its_booking_into_its_pass(world, published):
+    jobs = _queued(world, 4)
+    assert deliver(jobs[0]) == JobRunOutcome.COMPLETED
+    for job in jobs:
+        job.refresh_from_db()
+        assert (job.status, job.attempts, job.worker) == (JobStatus.COMPLETED, 1, "")
+        assert sum(job.counts.values()) == job.shots
+        # Each is metered as if it ran alone: its own overhead.
+        assert job.qpu_seconds == pytest.approx(job.estimated_qpu_seconds)
+        (circuit,) = job.circuits.all()
+        assert (circuit.counts, circuit.seed) == (job.counts, job.seed)
+    assert len({job.started_at for job in jobs}) == 1
+    # Their own messages then find them finished and do nothing.
+    assert [deliver(job) for job in jobs[1:]] == [JobRunOutcome.IGNORED] * 3
+
+
+def test_jobs_run_together_keep_their_own_seeds_and_counts_as_if_alone(world, published):
+    # Without a seed they share one Aer run; each records the seed that gives its counts again when run alone.
+    unseeded = _queued(world, 3)
+    seeded = _queued(world, 2, seed=424242)
+    deliver(unseeded[0])
+    for job in [*unseeded, *seeded]:
+        job.refresh_from_db()
+        assert job.status == JobStatus.COMPLETED
+    assert len({job.seed for job in unseeded}) == 3
+    assert [job.seed for job in seeded] == [424242, 424242]
+    assert seeded[0].counts == seeded[1].counts
+    for job in [unseeded[1], seeded[0]]:
+        again = submit(world, seed=job.seed)
+        assert deliver(again) == JobRunOutcome.COMPLETED
+        again.refresh_from_db()
+        assert again.counts == job.counts
+
+
+def test_a_pass_is_bounded_in_jobs_and_in_work(world, published, monkeypatch):
+    monkeypatch.setattr(execution, "PASS_MAX_JOBS", 3)
+    jobs = _queued(world, 5)
+    deliver(jobs[0])
+    statuses = [Job.objects.get(pk=job.pk).status for job in jobs]
+    assert statuses == [JobStatus.COMPLETED] * 3 + [JobStatus.QUEUED] * 2
+    # Work: shots x (PRX + CZ + depth) of each job; a budget of two jobs' work takes one follower.
+    first = Job.objects.get(pk=jobs[3].pk)
+    work = execution._work(first.shots, first.prx_count, first.cz_count, first.depth)
+    assert work > 0
+    monkeypatch.setattr(execution, "PASS_MAX_WORK", 2 * work)
+    deliver(jobs[3])
+    assert Job.objects.get(pk=jobs[4].pk).status == JobStatus.COMPLETED
+    late = _queued(world, 2)
+    monkeypatch.setattr(execution, "PASS_MAX_WORK", 2 * work - 1)
+    deliver(late[0])
+    assert [Job.objects.get(pk=job.pk).status for job in late] == [JobStatus.COMPLETED, JobStatus.QUEUED]
+
+
+def test_a_pass_takes_only_never_run_jobs_of_the_same_booking(world, published):
+    other_booking = BookingFactory(
+        backend=world.backend, project=world.project, user=world.member, starts_at=world.booking.ends_at,
+        ends_at=world.booking.ends_at + timedelta(hours=1),
+    )  # fmt: skip
+    first, rerun = _queued(world, 2)
+    Job.objects.filter(pk=rerun.pk).update(attempts=1)  # it ran before: its worker died
+    later = JobFactory(queued=True, booking=other_booking, submitted_at=timezone.now())
+    Job.objects.filter(pk=later.pk).update(prx_count=1, cz_count=1, depth=1)
+    deliver(first)
+    assert Job.objects.get(pk=first.pk).status == JobStatus.COMPLETED
+    assert Job.objects.get(pk=rerun.pk).status == JobStatus.QUEUED
+    assert Job.objects.get(pk=later.pk).status == JobStatus.QUEUED
+    # A job that has run before leads a pass of its own.
+    assert deliver(rerun) == JobRunOutcome.COMPLETED
+
+
+def test_a_job_cancelled_during_its_pass_stays_cancelled_and_the_others_complete(world, published):
+    jobs = _queued(world, 3)
+    real_run = execution.run_isolated
+
+    def cancel_one_meanwhile(*args, **kwargs):
+        job_cancel(job=Job.objects.get(pk=jobs[1].pk))
+        return real_run(*args, **kwargs)
+
+    with mock.patch.object(execution, "run_isolated", side_effect=cancel_one_meanwhile):
+        assert deliver(jobs[0]) == JobRunOutcome.COMPLETED
+    statuses = {job.pk: (job.status, job.error_code) for job in Job.objects.filter(pk__in=[j.pk for j in jobs])}
+    assert statuses == {
+        jobs[0].pk: (JobStatus.COMPLETED, ""),
+        jobs[1].pk: (JobStatus.CANCELLED, JobErrorCode.CANCELLED_BY_USER),
+        jobs[2].pk: (JobStatus.COMPLETED, ""),
+    }
+    assert JobCircuit.objects.get(job=jobs[1]).counts is None
+
+
+def test_a_pass_is_stopped_only_when_none_of_its_jobs_still_runs(world, published):
+    jobs = _queued(world, 2)
+    for job in jobs:
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, attempts=1)
+    stop = execution._StopCheck([execution._Claim(job, attempt=1) for job in jobs], worker="pass@host")
+    assert stop() is False
+    job_cancel(job=jobs[0])
+    assert stop() is False
+    job_cancel(job=jobs[1])
+    assert stop() is True
+
+
+def test_a_pass_past_the_time_limit_goes_back_to_the_queue_and_each_job_then_runs_alone(world, published, settings):
+    settings.QPU_JOB_TIME_LIMIT_S = 0.001
+    jobs = _queued(world, 3)
+    assert deliver(jobs[0]) == JobRunOutcome.REQUEUED
+    for job in jobs:
+        job.refresh_from_db()
+        assert (job.status, job.attempts, job.worker, job.counts) == (JobStatus.QUEUED, 1, "", None)
+    # Published again; alone, each fails by itself and takes no other job with it.
+    assert deliver(jobs[1]) == JobRunOutcome.FAILED
+    assert [Job.objects.get(pk=job.pk).status for job in jobs] == [JobStatus.QUEUED, JobStatus.FAILED, JobStatus.QUEUED]
+    assert Job.objects.get(pk=jobs[1].pk).error_code == JobErrorCode.TIME_LIMIT
+
+
+def test_a_failure_in_a_pass_is_the_failing_jobs_own(world, published):
+    jobs = _queued(world, 3)
+    JobCircuit.objects.filter(job=jobs[1]).update(compiled=b"not a circuit")
+    deliver(jobs[0])
+    states = [Job.objects.get(pk=job.pk) for job in jobs]
+    assert [job.status for job in states] == [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.COMPLETED]
+    assert states[1].error_code == JobErrorCode.SIMULATION_ERROR
+
+
+def test_a_pass_costs_the_same_queries_for_any_number_of_jobs(world, published, django_assert_num_queries):
+    worker_heartbeat_record(hostname="pinned@host")
+    # One job alone (JOB_RUN_QUERIES), then passes of 3 and 6 jobs: 2 more, whatever their number (the followers'
+    # claim and the read of which it won; their circuits are read, and their counts written, with the first's).
+    for count in (3, 6):
+        jobs = _queued(world, count)
+        with django_assert_num_queries(JOB_RUN_QUERIES + 2):
+            outcome = job_execute(job_id=jobs[0].pk, token=jobs[0].enqueued_at.isoformat(), worker="pinned@host")
+        assert outcome == JobRunOutcome.COMPLETED
+        assert not Job.objects.filter(pk__in=[job.pk for job in jobs]).exclude(status=JobStatus.COMPLETED).exists()
 
 
 def test_the_models_batch_limits_are_the_simulators():
