@@ -14,6 +14,10 @@ compare-and-set on (status, token, attempts):
 
 The QPU is shared: the simulation runs in a child process under QPU_JOB_TIME_LIMIT_S and is killed when the job
 stops being RUNNING (cancelled by its owner or with its booking, recovered as stranded) or its booking ends.
+
+A busy queue runs in passes (execute.py): a job claimed for its first run takes the queued, never-run jobs of its
+booking that follow it, within a small bound of jobs and work, each claimed and completed by its own
+compare-and-set; their own messages then find them finished.
 """
 
 from scheduling.services.jobs.execute import HOLD_RECHECK, JobRunOutcome, job_execute

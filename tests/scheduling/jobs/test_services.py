@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 from unittest import mock
 
@@ -227,11 +228,12 @@ def test_submit_prefers_the_booking_in_progress_and_far_starts_are_capped(
 # --- execution ---
 
 
-# A job's run in the worker: the job with its backend and booking, the outage check, the heartbeat (its row exists:
+# A job's run in the worker: the job's state (a narrow read, all that a message of a job already run needs), the
+# job with its backend and booking, the outage check, the heartbeat (its row exists:
 # one UPDATE), the latest calibration, the claim, the queued jobs that could follow it in its pass (none here),
 # the compiled circuit, then one transaction (a savepoint here, 2) with the job finished and its one circuit's
 # counts (one UPDATE by index, no read of the circuits).
-JOB_RUN_QUERIES = 11
+JOB_RUN_QUERIES = 12
 
 
 def test_a_job_run_query_count_is_pinned(world, published, django_assert_num_queries):
@@ -631,6 +633,15 @@ def test_a_pass_takes_only_never_run_jobs_of_the_same_booking(world, published):
     assert deliver(rerun) == JobRunOutcome.COMPLETED
 
 
+def test_a_pass_takes_no_job_submitted_after_it_started(world, published):
+    # Submitted while the first job was being claimed: its submission time is after the pass's start.
+    first, late = _queued(world, 2)
+    Job.objects.filter(pk=late.pk).update(submitted_at=timezone.now() + timedelta(seconds=5))
+    assert deliver(first) == JobRunOutcome.COMPLETED
+    late.refresh_from_db()
+    assert (late.status, late.attempts, late.started_at) == (JobStatus.QUEUED, 0, None)
+
+
 def test_a_job_cancelled_during_its_pass_stays_cancelled_and_the_others_complete(world, published):
     jobs = _queued(world, 3)
     real_run = execution.run_isolated
@@ -682,6 +693,24 @@ def test_a_failure_in_a_pass_is_the_failing_jobs_own(world, published):
     states = [Job.objects.get(pk=job.pk) for job in jobs]
     assert [job.status for job in states] == [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.COMPLETED]
     assert states[1].error_code == JobErrorCode.SIMULATION_ERROR
+
+
+def test_a_completion_whose_results_do_not_match_the_stored_circuits_is_rolled_back(world, published):
+    first, other = _queued(world, 2)
+    real_run = execution.run_isolated
+
+    def one_result_too_many(*args, **kwargs):
+        answers = real_run(*args, **kwargs)
+        extra = replace(answers[1].results[0], index=1)
+        return [answers[0], replace(answers[1], results=[*answers[1].results, extra])]
+
+    with mock.patch.object(execution, "run_isolated", side_effect=one_result_too_many), pytest.raises(RuntimeError):
+        deliver(first)
+    # Nothing of the pass's completion stays: both jobs are still running (the recovery re-queues them).
+    for job in (first, other):
+        job.refresh_from_db()
+        assert (job.status, job.counts, job.finished_at) == (JobStatus.RUNNING, None, None)
+    assert not JobCircuit.objects.filter(job__in=[first, other], counts__isnull=False).exists()
 
 
 def test_a_pass_costs_the_same_queries_for_any_number_of_jobs(world, published, django_assert_num_queries):
