@@ -257,6 +257,9 @@ def _server_start() -> _Server:
     requests_read, requests_write = os.pipe()
     answers_read, answers_write = os.pipe()
     parent = os.getpid()
+    # The worker's own collections must not touch what the two processes share either: what exists now is kept
+    # for good on both sides (Python's advice for fork without exec), so its pages stay shared, not copied.
+    gc.freeze()
     pid = os.fork()
     if pid == 0:  # pragma: no cover (runs in the child, which leaves with os._exit)
         os.close(requests_write)
