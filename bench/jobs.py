@@ -6,13 +6,16 @@
 Floor: one AerSimulator with the prebuilt noise model of the backend's calibration, the GHZ(5) circuits already
 transpiled and scheduled (idle relaxation in place), one ``run(...).result()`` per job and one for the whole
 batch; measured before and after the queue phases (the mean is the floor), in this process, with no worker
-running.
+running. The single jobs are also set against their circuits in one Aer run, the floor of a pass of jobs
+without a seed (scheduling.services.jobs.execute).
 
 Through the queue: `gunicorn config.wsgi -w 2` and `celery -A config worker -Q qpu -P solo -c 1` (Redis broker)
 on the production settings; after one unmeasured warm-up job, `--jobs` single-circuit jobs are POSTed to
 /api/v1/jobs/ with a token (`--clients` at a time) and then one job with `--batch` circuits; each
 phase ends when the database shows its last job finished. Wall time is from the first POST to the last
-`finished_at`. Prints jobs/s, circuits/s, p50/p95 submit-to-finish, the ratio to the floor (targets: 1.5x
+`finished_at`. The queue's own pace: `--jobs` jobs submitted while the worker takes nothing from the qpu queue,
+then let go, once with a seed each and once without; from the first start to the last finish. Prints jobs/s,
+circuits/s, p50/p95 submit-to-finish, the ratio to the floor (targets: 1.5x
 for single jobs, 1.2x for the batch) and the worker's RSS; then the simulator-level table of
 bench/simulator.py (no queue). Migrates the database it is given; only bench data lives on its backend.
 Never part of the test run.
@@ -109,7 +112,8 @@ def seed() -> dict[str, Any]:
 
 
 def measure_floor(backend: Any, jobs: int, batch: int, shots: int) -> dict[str, float]:
-    """Wall seconds of raw Aer: `jobs` one-circuit runs, and one run of `batch` circuits."""
+    """Wall seconds of raw Aer: `jobs` one-circuit runs, one run of `batch` circuits, and the `jobs` circuits in
+    one run (what a pass of jobs without a seed comes down to)."""
     from scheduling.calibration import calibration_from_record, timing_from_backend
     from scheduling.selectors import calibration_latest
     from scheduling.simulator import prepare_batch
@@ -124,7 +128,10 @@ def measure_floor(backend: Any, jobs: int, batch: int, shots: int) -> dict[str, 
     single_s = time.perf_counter() - started
     started = time.perf_counter()
     many.run_all(shots)
-    return {"single": single_s, "batch": time.perf_counter() - started}
+    batch_s = time.perf_counter() - started
+    started = time.perf_counter()
+    singles.run_all(shots)
+    return {"single": single_s, "batch": batch_s, "single_one_run": time.perf_counter() - started}
 
 
 class Client:
@@ -234,7 +241,10 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
         singles = [{"qasm": ghz(5), "shots": args.shots, "seed": i} for i in range(args.jobs)]
         out["single"] = through_queue(client, singles, timeout=600, clients=args.clients)
         held = [{**body, "seed": body["seed"] + args.jobs} for body in singles]
-        out["single_held"] = through_held_queue(client, held, f"jobsbench@{socket.gethostname()}", timeout=600)
+        name = f"jobsbench@{socket.gethostname()}"
+        out["single_held"] = through_held_queue(client, held, name, timeout=600)
+        unseeded = [{"qasm": ghz(5), "shots": args.shots} for _ in range(args.jobs)]
+        out["single_held_unseeded"] = through_held_queue(client, unseeded, name, timeout=600)
         circuits = [{"qasm": ghz(5), "name": f"ghz-{i}"} for i in range(args.batch)]
         try:
             out["batch"] = through_queue(client, [{"circuits": circuits, "shots": args.shots, "seed": 1}], 600)
@@ -269,7 +279,8 @@ def family_memory(pid: int) -> str:
     """The worker with its simulation process: their proportional set sizes summed, and each one's RSS."""
     family = [pid, *children(pid)]
     each = " + ".join(f"{rss_mb(member):.0f}" for member in family)
-    return f"{sum(pss_mb(member) for member in family):.0f} MB PSS ({len(family)} processes, RSS {each} MB)"
+    shares = " + ".join(f"{pss_mb(member):.0f}" for member in family)
+    return f"{sum(pss_mb(member) for member in family):.0f} MB PSS ({shares}; {len(family)} processes, RSS {each} MB)"
 
 
 def hwm_mb(pid: int) -> float:
@@ -306,12 +317,14 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
             f"{result['run'] / floor[phase]:8.2f}   (POSTs took {result['submitted']:.2f} s; "
             f"not completed: {result['failed'] or 'none'})"
         )
-    held = queue["single_held"]
-    lines.append(
-        f"{args.jobs} single-circuit jobs queued first, then run: the worker {held['run']:.2f} s, "
-        f"{held['run'] / floor['single']:.2f}x the floor ({held['jobs'] / held['run']:.1f} jobs/s; "
-        f"not completed: {held['failed'] or 'none'})"
-    )
+    for key, kind in (("single_held", "each with a seed"), ("single_held_unseeded", "without a seed")):
+        held = queue[key]
+        lines.append(
+            f"{args.jobs} single-circuit jobs {kind}, queued first, then run: the worker {held['run']:.2f} s, "
+            f"{held['run'] / floor['single']:.2f}x the floor, {held['run'] / floor['single_one_run']:.2f}x "
+            f"{floor['single_one_run']:.3f} s for the circuits in one Aer run ({held['jobs'] / held['run']:.1f} "
+            f"jobs/s; not completed: {held['failed'] or 'none'})"
+        )
     lines.append(
         f"worker RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
         f"peak {queue['hwm']:.0f} MB (target < 250 MB); logs in {queue['logs']}"
