@@ -215,6 +215,22 @@ def test_waitlist_page_query_count_is_pinned(portal_client, backend, project, me
     assert count() == WAITLIST_PAGE_QUERIES
 
 
+# Joining from the booking form: session, user, the form's backends with their latest calibration (2), the chosen
+# backend again with its calibration (the form's field: 2), the projects with their members (2); the service's
+# savepoint, the membership, the backend row locked, the project's future bookings (policy), what holds the slot, the
+# allocation, the same wait already there; the INSERT (the database enforces relations and constraints), the release.
+WAITLIST_JOIN_QUERIES = 17
+
+
+def test_waitlist_join_query_count_is_pinned(portal_client, backend, project, other_project, django_assert_num_queries):
+    start = next_slot(72)
+    BookingFactory(charged=True, backend=backend, project=other_project, user=other_project.pi, starts_at=start)
+    with django_assert_num_queries(WAITLIST_JOIN_QUERIES):
+        response = portal_client.post(JOIN, form_data(backend, project, start))
+    assert response.status_code == 302
+    assert WaitlistEntry.objects.get().starts_at == start
+
+
 def test_korean_waitlist_page(portal_client, member, backend, project):
     member.language = "ko"
     member.save()

@@ -151,3 +151,17 @@ def test_list_query_count_is_pinned(make_client, researcher, backend, project, d
         )
     with django_assert_num_queries(WAITLIST_LIST_QUERIES):
         assert client.get(URL).json()["count"] == 6
+
+
+# Joining: token with its user, backend and project (the serializer); the service's savepoint, the membership, the
+# backend row locked, the project's future bookings (policy), what holds the slot, the allocation, the same wait
+# already there; the INSERT (no relation or constraint queries: the database enforces them), the release; the entry
+# read back with its relations for the response.
+WAITLIST_JOIN_QUERIES = 13
+
+
+def test_join_query_count_is_pinned(make_client, researcher, backend, project, taken, django_assert_num_queries):
+    client = make_client(researcher)
+    with django_assert_num_queries(WAITLIST_JOIN_QUERIES):
+        response = client.post(URL, body(backend, project, at(25), at(26)), format="json")
+    assert response.status_code == 201, response.content

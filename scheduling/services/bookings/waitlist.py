@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.db import fields_validate
 from core.errors import DomainError
 from scheduling.choices import WaitlistStatus
 from scheduling.models import Backend, Booking, BookingPolicy, Project, WaitlistEntry
@@ -66,7 +67,9 @@ def waitlist_join(
     entry = WaitlistEntry(
         backend=backend, project=project, user=user, starts_at=starts_at, ends_at=ends_at, purpose=purpose
     )
-    entry.full_clean()
+    # As booking_create: every relation was loaded and every rule checked under the lock; the database enforces the
+    # constraints (a new entry is waiting, with no booking and no closing time, one per user and slot).
+    fields_validate(entry)
     entry.save()
     return entry
 
