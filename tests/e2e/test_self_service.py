@@ -108,15 +108,20 @@ def test_password_reset_by_email(new_page, shoot, world):
     page.get_by_label("Email").fill("jun@example.org")
     page.get_by_role("button", name="Send the link").click()
     expect(page.locator("h1")).to_have_text("Check your e-mail")
+    fits_phone(page)
+    shoot(page, "phone-password-reset-done")
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/reset/\S+/", mail.outbox[0].body)
     assert link is not None
     page.goto(link.group(0))
     page.get_by_label("New password", exact=True).fill("reset Passphrase 77")
     page.get_by_label("New password confirmation").fill("reset Passphrase 77")
+    fits_phone(page)
     shoot(page, "phone-password-reset-confirm")
     page.get_by_role("button", name="Set the password").click()
     expect(page.locator("h1")).to_have_text("Password set")
+    fits_phone(page)
+    shoot(page, "phone-password-reset-complete")
     portal_log_in(page, "jun", "reset Passphrase 77")
     expect(page.locator("h1")).to_contain_text("Welcome")
 
@@ -202,6 +207,9 @@ def test_changed_pages_at_phone_and_desktop_width(new_page, shoot, world, langua
             ("/portal/projects/", "projects"),
             ("/portal/reports/", "reports"),
             ("/accounts/profile/", "profile"),
+            ("/accounts/password/", "password-change"),
+            ("/portal/waitlist/", "waitlist"),
+            ("/portal/bookings/new/", "booking-form"),
             (f"/portal/jobs/{world['job'].pk}/", "job"),
         ):
             page.goto(path)

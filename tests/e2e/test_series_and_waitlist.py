@@ -114,6 +114,14 @@ def test_weekly_series_then_waiting_for_the_skipped_slot(new_page, shoot, world)
     page.get_by_role("button", name=re.compile("확인")).first.click()
     expect(page.locator(".preview h2")).to_have_text("반복 예약 확인 및 확정")
     shoot(page, "desktop-series-check-ko")
+    # The Korean check step and waitlist at phone width too (the English ones: test_leave_and_phone_width).
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-series-check-ko")
+    page.goto("/portal/waitlist/")
+    expect(page.locator("table.data")).to_contain_text("예약됨")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-waitlist-ko")
 
 
 def test_leave_and_phone_width(new_page, shoot, world):

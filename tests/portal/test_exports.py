@@ -106,10 +106,20 @@ def test_counts_of_an_unfinished_job_are_409_and_others_jobs_404(portal_client, 
     assert portal_client.get(reverse("portal:job-results", args=[queued.pk, "xml"])).status_code == 404
 
 
-def test_counts_query_count(portal_client, booking, django_assert_num_queries):
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_counts_query_count_is_constant(portal_client, booking, fmt, django_assert_num_queries):
     job = JobFactory(with_result=True, booking=booking)
+    url = reverse("portal:job-results", args=[job.pk, fmt])
     with django_assert_num_queries(4):  # session, user, the job (with its project and backend), its circuits
-        portal_client.get(reverse("portal:job-results", args=[job.pk, "json"]))
+        response = portal_client.get(url)
+        rows = read_csv(response) if fmt == "csv" else json.loads(response.content)["results"]
+    assert len(rows) == (1 + len(job.counts) if fmt == "csv" else 1)
+    for index in range(1, 6):
+        JobCircuitFactory(job=job, index=index, counts={"00": 10, "11": 90}, seed=index)
+    with django_assert_num_queries(4):
+        response = portal_client.get(url)
+        rows = read_csv(response) if fmt == "csv" else json.loads(response.content)["results"]
+    assert len(rows) == (1 + len(job.counts) + 10 if fmt == "csv" else 6)
 
 
 def test_usage_report_from_the_usage_page_to_its_downloads(

@@ -96,3 +96,25 @@ def test_projects_page_query_count_is_constant(portal_client, project, member, d
         MembershipFactory(project=other)
     with django_assert_num_queries(4):
         portal_client.get(PAGE)
+
+
+# Adding by e-mail: session, user, the project with its members (2), the user by e-mail; the service's savepoint, the
+# project row locked, the membership's get-or-create (select, savepoint, insert, release), the release.
+MEMBER_ADD_QUERIES = 12
+# Removing: session, user, the project with its members (2); savepoint, the project row locked, delete, release.
+MEMBER_REMOVE_QUERIES = 8
+
+
+@pytest.mark.parametrize("others", [1, 7])
+def test_member_add_and_remove_query_counts(portal_client, project, student, others, django_assert_num_queries):
+    for _ in range(others):
+        MembershipFactory(project=project, user=UserFactory())
+    add = reverse("portal:project-member-add", args=[project.pk])
+    remove = reverse("portal:project-member-remove", args=[project.pk, student.pk])
+    with django_assert_num_queries(MEMBER_ADD_QUERIES):
+        response = portal_client.post(add, {"email": "stu@example.org"})
+    assert response.status_code == 302
+    with django_assert_num_queries(MEMBER_REMOVE_QUERIES):
+        response = portal_client.post(remove)
+    assert response.status_code == 302
+    assert Membership.objects.filter(project=project).count() == 1 + others
