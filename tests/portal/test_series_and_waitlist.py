@@ -68,6 +68,30 @@ def test_series_confirm_books_what_fits(portal_client, backend, project, other_p
     assert "2 bookings of the series made. 1 occurrence skipped." in response.content.decode()
 
 
+# A series costs a base and a share per occurrence: each occurrence is checked and created by booking_create under
+# the one backend lock of the series (its savepoint, the slot check, the policy, the allocation, the INSERT, the
+# release, and the check and confirm steps both run it; the check rolls everything back).
+SERIES_CHECK_QUERIES = (14, 8)  # base, per occurrence
+SERIES_CONFIRM_QUERIES = (10, 8)
+
+
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_series_query_counts_are_a_base_and_a_share_per_occurrence(
+    portal_client, backend, project, count, django_assert_num_queries
+):
+    start = next_slot(72)
+    base, each = SERIES_CHECK_QUERIES
+    with django_assert_num_queries(base + each * count):
+        assert (
+            portal_client.post(URL, form_data(backend, project, start, repeat="daily", count=count)).status_code == 200
+        )
+    base, each = SERIES_CONFIRM_QUERIES
+    data = form_data(backend, project, start, repeat="daily", count=count, step="confirm")
+    with django_assert_num_queries(base + each * count):
+        assert portal_client.post(URL, data).status_code == 302
+    assert Booking.objects.filter(project=project).count() == count
+
+
 def test_series_until_a_day(portal_client, backend, project):
     start = next_slot(72)
     last_day = (start + datetime.timedelta(days=2)).astimezone(SEOUL).date()
