@@ -26,7 +26,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DateTimeField, F, JSONField, Q
+from django.db.models import DateTimeField, F, JSONField, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,7 +155,14 @@ def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRun
     job.calibration = calibration
     first = _Claim(job, attempt=job.attempts + 1)
     claims = [first, *_claim_followers(first, now=now, worker=worker)]
-    outcomes = _run(claims, worker=worker)
+    try:
+        outcomes = _run(claims, worker=worker)
+    except Exception:
+        # Not the simulation's failure (that is each job's result) but ours, e.g. the database: this worker is
+        # alive, so the stranded-job recovery would never take the jobs back. Back to the queue, the run counted.
+        logger.exception("a pass of jobs %s failed; they go back to the queue", [claim.job.pk for claim in claims])
+        _requeue(claims)
+        raise
     return outcomes[first.job.pk]
 
 
@@ -185,7 +192,7 @@ def _claim_followers(first: _Claim, *, now: datetime, worker: str) -> list[_Clai
         Job.objects.filter(booking_id=job.booking_id, backend_id=job.backend_id, status=JobStatus.QUEUED, attempts=0)
         .filter(submitted_at__lte=now)  # a job is never started before it was submitted (a check constraint)
         .exclude(pk=job.pk)
-        .filter(prx_count__isnull=False)  # its circuits were checked and compiled at submission
+        .filter(prx_count__isnull=False)  # its statistics, from its submission, give its work
         .order_by("submitted_at", "pk")
         .values_list("pk", "shots", "prx_count", "cz_count", "depth")[: PASS_MAX_JOBS - 1]
     )
@@ -250,7 +257,8 @@ def _requests(claims: list[_Claim]) -> list[BatchRequest]:
     return requests
 
 
-def _jobs(claims: list[_Claim]) -> Any:
+def _jobs(claims: list[_Claim]) -> QuerySet[Job]:
+    """The pass's jobs, each on the attempt the pass claimed."""
     return Job.objects.filter(reduce(or_, (claim.live for claim in claims)))
 
 
@@ -297,8 +305,8 @@ def _run(claims: list[_Claim], *, worker: str) -> dict[int, JobRunOutcome]:
 
 
 def _requeue(claims: list[_Claim]) -> dict[int, JobRunOutcome]:
-    """A pass of several jobs reached the time limit: each still running goes back to the queue, its run counted,
-    and runs alone from then on."""
+    """The pass's jobs still running go back to the queue, their run counted, and each runs alone from then on
+    (a pass of several jobs that reached the time limit, or a pass that failed in the worker itself)."""
     back = list(_jobs(claims).filter(status=JobStatus.RUNNING).values_list("pk", flat=True))
     Job.objects.filter(pk__in=back, status=JobStatus.RUNNING).update(status=JobStatus.QUEUED, worker="")
     for pk in back:

@@ -695,7 +695,7 @@ def test_a_failure_in_a_pass_is_the_failing_jobs_own(world, published):
     assert states[1].error_code == JobErrorCode.SIMULATION_ERROR
 
 
-def test_a_completion_whose_results_do_not_match_the_stored_circuits_is_rolled_back(world, published):
+def test_a_pass_that_fails_in_the_worker_is_rolled_back_and_goes_back_to_the_queue(world, published):
     first, other = _queued(world, 2)
     real_run = execution.run_isolated
 
@@ -704,13 +704,24 @@ def test_a_completion_whose_results_do_not_match_the_stored_circuits_is_rolled_b
         extra = replace(answers[1].results[0], index=1)
         return [answers[0], replace(answers[1], results=[*answers[1].results, extra])]
 
+    published.reset_mock()
     with mock.patch.object(execution, "run_isolated", side_effect=one_result_too_many), pytest.raises(RuntimeError):
         deliver(first)
-    # Nothing of the pass's completion stays: both jobs are still running (the recovery re-queues them).
+    # Nothing of the pass's completion stays, and its jobs are not left running on a worker that lives on (the
+    # stranded-job recovery would never take them): back in the queue, the run counted, published again.
     for job in (first, other):
         job.refresh_from_db()
-        assert (job.status, job.counts, job.finished_at) == (JobStatus.RUNNING, None, None)
+        assert (job.status, job.attempts, job.worker, job.counts, job.finished_at) == (
+            JobStatus.QUEUED,
+            1,
+            "",
+            None,
+            None,
+        )
     assert not JobCircuit.objects.filter(job__in=[first, other], counts__isnull=False).exists()
+    assert sorted(call.kwargs["args"][0] for call in published.call_args_list) == sorted([first.pk, other.pk])
+    # Each then runs alone, and completes.
+    assert [deliver(job) for job in (first, other)] == [JobRunOutcome.COMPLETED] * 2
 
 
 def test_a_pass_costs_the_same_queries_for_any_number_of_jobs(world, published, django_assert_num_queries):
