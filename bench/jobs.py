@@ -9,8 +9,9 @@ batch; measured before and after the queue phases (the mean is the floor), in th
 running. The single jobs are also set against their circuits in one Aer run, the floor of a pass of jobs
 without a seed (scheduling.services.jobs.execute).
 
-Through the queue: `gunicorn config.wsgi -w 2` and `celery -A config worker -Q qpu -P solo -c 1` (Redis broker)
-on the production settings; after one unmeasured warm-up job, `--jobs` single-circuit jobs are POSTed to
+Through the queue: `gunicorn config.wsgi -w 2` and `celery -A config worker -Q qpu -c 1` (Redis broker; the
+README's production worker, prefork with one process) on the production settings; after one unmeasured warm-up
+job, `--jobs` single-circuit jobs are POSTed to
 /api/v1/jobs/ with a token (`--clients` at a time) and then one job with `--batch` circuits; each
 phase ends when the database shows its last job finished. Wall time is from the first POST to the last
 `finished_at`. The queue's own pace: `--jobs` jobs submitted while the worker takes nothing from the qpu queue,
@@ -226,7 +227,7 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
         log_dir / "web.log",
     )
     worker = start(
-        [str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "qpu", "-P", "solo", "-c", "1", "-l", "WARNING",
+        [str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "qpu", "-c", "1", "-l", "WARNING",
          "-n", "jobsbench@%h"],
         env,
         log_dir / "worker.log",
@@ -259,11 +260,12 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
         stop(worker)
 
 
-def children(pid: int) -> list[int]:
-    """The child processes of a process (Linux): the worker's simulation process."""
+def descendants(pid: int) -> list[int]:
+    """The processes below a process (Linux): the worker's pool process and its simulation process."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
     return found
 
 
@@ -276,8 +278,8 @@ def pss_mb(pid: int) -> float:
 
 
 def family_memory(pid: int) -> str:
-    """The worker with its simulation process: their proportional set sizes summed, and each one's RSS."""
-    family = [pid, *children(pid)]
+    """The worker with its pool and simulation processes: their proportional set sizes summed, and each one's."""
+    family = [pid, *descendants(pid)]
     each = " + ".join(f"{rss_mb(member):.0f}" for member in family)
     shares = " + ".join(f"{pss_mb(member):.0f}" for member in family)
     return f"{sum(pss_mb(member) for member in family):.0f} MB PSS ({shares}; {len(family)} processes, RSS {each} MB)"
@@ -295,7 +297,7 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         f"GHZ(5), {args.shots} shots; load average {load} on {os.cpu_count()} CPUs; database {db}, broker Redis, "
-        f"gunicorn -w {args.web_workers}, {args.clients} submitting clients, 1 solo worker;",
+        f"gunicorn -w {args.web_workers}, {args.clients} submitting clients, 1 prefork worker (-c 1);",
         "floor = raw Aer (prebuilt noise model, scheduled circuits), mean of the runs before and after the queue",
         f"{'':26}{'wall s':>8}{'floor s':>9}{'x floor':>8}{'target':>7}{'jobs/s':>8}{'circ/s':>8}"
         f"{'p50 ms':>8}{'p95 ms':>8}",
@@ -326,10 +328,10 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
             f"jobs/s; not completed: {held['failed'] or 'none'})"
         )
     lines.append(
-        f"worker RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
+        f"worker main process RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
         f"peak {queue['hwm']:.0f} MB (target < 250 MB); logs in {queue['logs']}"
     )
-    lines.append(f"worker with its simulation process, at the end: {queue['family']}")
+    lines.append(f"worker with its pool and simulation processes, at the end: {queue['family']}")
     return lines
 
 
