@@ -108,8 +108,11 @@ else:  # PostgreSQL via psycopg 3; the pool excludes CONN_MAX_AGE
     # A request waits at most DATABASE_POOL_TIMEOUT seconds for a connection: while the database is unreachable
     # (a restart, a failover) requests answer 503 `database_unavailable` that quickly instead of holding a worker for
     # psycopg's default 30 s, and succeed again as soon as it is back.
+    # Each process (a gunicorn worker, a Celery worker's pool process) uses one connection at a time: its pool keeps
+    # one open and opens up to three more if ever needed, which it closes again after ten idle minutes (psycopg's
+    # default of four always open made some 40 idle server processes for one host of the README's services).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = (
-        {"timeout": env.float("DATABASE_POOL_TIMEOUT", default=1.0)}
+        {"timeout": env.float("DATABASE_POOL_TIMEOUT", default=1.0), "min_size": 1, "max_size": 4}
         if env.bool("DATABASE_POOL", default=True)
         else False
     )
