@@ -5,8 +5,6 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
-from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -23,14 +21,3 @@ def _make_broker_folders(sender: Celery, **kwargs: Any) -> None:
         folder = options.get(key)
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-
-
-@task_prerun.connect
-@task_postrun.connect
-def _database_connections_back_to_the_pool(task: Any = None, **kwargs: Any) -> None:
-    """Before and after each task, as Django does around each request: the connection goes back to the pool (or is
-    closed, without one), so no task starts on a connection a database restart broke (see CELERY_DB_REUSE_MAX).
-    Not for a task run eagerly, inside its caller's transaction."""
-    if task is not None and getattr(task.request, "is_eager", False):
-        return
-    close_old_connections()

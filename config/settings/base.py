@@ -109,8 +109,9 @@ else:  # PostgreSQL via psycopg 3; the pool excludes CONN_MAX_AGE
     # (a restart, a failover) requests answer 503 `database_unavailable` that quickly instead of holding a worker for
     # psycopg's default 30 s, and succeed again as soon as it is back.
     # Each process (a gunicorn worker, a Celery worker's pool process) uses one connection at a time: its pool keeps
-    # one open and opens up to three more if ever needed, which it closes again after ten idle minutes (psycopg's
-    # default of four always open made some 40 idle server processes for one host of the README's services).
+    # one open and opens up to three more if ever needed, which it closes again after ten idle minutes. psycopg's
+    # default keeps four open: in a prefork Celery worker, whose pool Celery's Django fixup closes around every task,
+    # that was four new server connections per task (a qpu message cost 12 ms, now 8 ms).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = (
         {"timeout": env.float("DATABASE_POOL_TIMEOUT", default=1.0), "min_size": 1, "max_size": 4}
         if env.bool("DATABASE_POOL", default=True)
@@ -275,11 +276,6 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Celery's Django fixup closes the database connections before and after every task, and in a prefork worker with
-# psycopg's pool it closes the whole pool: each task connected to PostgreSQL anew (about 5 ms, most of what a qpu
-# message cost). It now does so once in this many tasks; between, config.celery hands the connection back to the
-# pool before and after each task (Django's close_old_connections), and the pool checks it before lending it again.
-CELERY_DB_REUSE_MAX = 10_000
 CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = 10 * 60, 15 * 60
 # The QPU is shared (DESIGN.md 3.4): a job's simulation is killed past this wall-clock limit (the job fails with
 # `time_limit`, never re-run), and a job whose worker died is run at most this many times (then `worker_lost`).
