@@ -9,8 +9,9 @@ simulation process and completed in one transaction, each with its own seed, met
 compare-and-set. Every job of a pass belongs to the one booking the first passed its checks with. A cancelled
 job of a pass keeps its cancellation; the pass is killed only when none of its jobs is still running. A pass of
 several jobs that reaches the time limit puts them all back in the queue, counted as a run: a job that has run
-before always runs alone, so the job that is too long then fails `time_limit` by itself. A worker that dies in a
-pass leaves every job of it to the stranded-job recovery (or its own message's redelivery), as for one job."""
+before always runs alone, so the job that is too long then fails `time_limit` by itself; a pass that fails in the
+worker itself (not the simulation) goes back to the queue the same way. A worker that dies in a pass leaves every
+job of it to the stranded-job recovery (or its own message's redelivery), as for one job."""
 
 from __future__ import annotations
 
@@ -118,6 +119,11 @@ def _before_claim(job: Job, delivered: datetime, now: datetime) -> JobRunOutcome
     return None
 
 
+def _stale(status: str, enqueued_at: datetime | None, *, delivered: datetime) -> bool:
+    """A message for a job that has finished, or not the job's live message: it does nothing."""
+    return status in FINISHED_JOB_STATUSES or enqueued_at != delivered
+
+
 def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRunOutcome:
     """Run one delivery of a job (`worker`: the Celery worker's name, recorded on the job while it runs), in a
     pass with the queued jobs that follow it (module docstring)."""
@@ -127,10 +133,10 @@ def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRun
         return JobRunOutcome.IGNORED
     # Most messages of a busy queue find their job already run in an earlier pass: a narrow read tells them so.
     state = Job.objects.filter(pk=job_id).values_list("status", "enqueued_at").first()
-    if state is None or state[0] in FINISHED_JOB_STATUSES or state[1] != delivered:
+    if state is None or _stale(*state, delivered=delivered):
         return JobRunOutcome.IGNORED
     job = Job.objects.select_related("backend", "booking").filter(pk=job_id).first()
-    if job is None or job.status in FINISHED_JOB_STATUSES or job.enqueued_at != delivered:
+    if job is None or _stale(job.status, job.enqueued_at, delivered=delivered):  # it changed since
         return JobRunOutcome.IGNORED
     now = timezone.now()
     if (early := _before_claim(job, delivered, now)) is not None:
@@ -189,10 +195,15 @@ def _claim_followers(first: _Claim, *, now: datetime, worker: str) -> list[_Clai
     if first.attempt != 1 or budget <= 0:
         return []
     candidates = (
-        Job.objects.filter(booking_id=job.booking_id, backend_id=job.backend_id, status=JobStatus.QUEUED, attempts=0)
-        .filter(submitted_at__lte=now)  # a job is never started before it was submitted (a check constraint)
+        Job.objects.filter(
+            booking_id=job.booking_id,
+            backend_id=job.backend_id,
+            status=JobStatus.QUEUED,
+            attempts=0,
+            submitted_at__lte=now,  # a job is never started before it was submitted (a check constraint)
+            prx_count__isnull=False,  # its statistics, from its submission, give its work
+        )
         .exclude(pk=job.pk)
-        .filter(prx_count__isnull=False)  # its statistics, from its submission, give its work
         .order_by("submitted_at", "pk")
         .values_list("pk", "shots", "prx_count", "cz_count", "depth")[: PASS_MAX_JOBS - 1]
     )
@@ -233,7 +244,7 @@ class _StopCheck:
         if time.monotonic() - self.beat_at >= HEARTBEAT_EVERY_S:
             worker_heartbeat_record(hostname=self.worker)
             self.beat_at = time.monotonic()
-        live = Job.objects.filter(reduce(or_, (claim.live for claim in self.claims)), status=JobStatus.RUNNING)
+        live = _jobs(self.claims).filter(status=JobStatus.RUNNING)
         if now >= self.booking.ends_at:
             job_finish_badly(JobErrorCode.BOOKING_ENDED, jobs=live, now=now)
             return True
@@ -296,8 +307,7 @@ def _run(claims: list[_Claim], *, worker: str) -> dict[int, JobRunOutcome]:
         logger.info(
             "job %s failed: %s", claim.job.pk, answer, exc_info=not isinstance(answer, CircuitError | CalibrationError)
         )
-        live = Job.objects.filter(claim.live)
-        done = job_finish_badly(JobErrorCode.SIMULATION_ERROR, jobs=live, error=_readable_error(answer))
+        done = job_finish_badly(JobErrorCode.SIMULATION_ERROR, jobs=_jobs([claim]), error=_readable_error(answer))
         outcomes[claim.job.pk] = JobRunOutcome.FAILED if done else JobRunOutcome.SUPERSEDED
     if results:
         outcomes |= _complete(results)
