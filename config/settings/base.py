@@ -276,6 +276,12 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connections before and after every task, and in a prefork worker with
+# psycopg's pool it closes the whole pool: each task of the README's workers connected to PostgreSQL anew (a qpu
+# message cost 8 ms, most of it that). It now does so once in this many tasks; between, config.celery hands the
+# connection back to the pool before and after each task (Django's close_old_connections, as around a request), and
+# the pool checks it before lending it again.
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = 10 * 60, 15 * 60
 # The QPU is shared (DESIGN.md 3.4): a job's simulation is killed past this wall-clock limit (the job fails with
 # `time_limit`, never re-run), and a job whose worker died is run at most this many times (then `worker_lost`).
