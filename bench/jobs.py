@@ -153,6 +153,26 @@ class Client:
             raise RuntimeError(f"POST /api/v1/jobs/ answered {response.status}: {data[:500]!r}")
         return int(json.loads(data)["id"])
 
+    def floor_request(self, _index: int) -> None:
+        """The API's floor (bench/load.py's `drf floor`): GET /api/v1/users/me/, token auth, throttle, one small
+        serializer, over the same kind of connection as a POST."""
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=120)
+        conn.request("GET", "/api/v1/users/me/", headers={"Authorization": f"Token {self.token}"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"GET /api/v1/users/me/ answered {response.status}")
+
+
+def api_floor(client: Client, count: int, clients: int) -> float:
+    """Wall seconds of `count` requests to the API's floor, `clients` at a time: what submitting `count` jobs
+    cannot go below, however little a job's POST did."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(client.floor_request, range(count)))
+    return time.perf_counter() - started
+
 
 def wait_finished(ids: list[int], timeout: float) -> list[Any]:
     from scheduling.models import Job
@@ -238,7 +258,7 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
         # Warm-up, not measured: a job POST at a time per web worker, so that each has loaded the circuit compiler.
         warm = [{"qasm": ghz(5), "shots": 10, "seed": 1}] * (2 * args.web_workers)
         through_queue(client, warm, timeout=300, clients=2 * args.web_workers)
-        out: dict[str, Any] = {"rss_idle": rss_mb(worker.pid)}
+        out: dict[str, Any] = {"rss_idle": rss_mb(worker.pid), "api_floor": api_floor(client, args.jobs, args.clients)}
         singles = [{"qasm": ghz(5), "shots": args.shots, "seed": i} for i in range(args.jobs)]
         out["single"] = through_queue(client, singles, timeout=600, clients=args.clients)
         held = [{**body, "seed": body["seed"] + args.jobs} for body in singles]
@@ -319,6 +339,10 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
             f"{result['run'] / floor[phase]:8.2f}   (POSTs took {result['submitted']:.2f} s; "
             f"not completed: {result['failed'] or 'none'})"
         )
+    lines.append(
+        f"the API's floor: {args.jobs} GET /api/v1/users/me/, {args.clients} at a time, took "
+        f"{queue['api_floor']:.2f} s (the POSTs above cannot take less)"
+    )
     for key, kind in (("single_held", "each with a seed"), ("single_held_unseeded", "without a seed")):
         held = queue[key]
         lines.append(

@@ -60,9 +60,10 @@ STOP_POLL_S = 0.5
 # How often the worker running a job records its heartbeat (core.heartbeat); see stop.STRANDED_AFTER.
 HEARTBEAT_EVERY_S = 5.0
 # A pass (module docstring): at most this many jobs, and this much work, shots x (PRX + CZ + depth) summed over its
-# jobs' circuits (a GHZ(5) of 1000 shots is 31 000). The slowest circuits simulate at about 1 to 5 us per unit
-# (mid-circuit measurements: Aer runs them shot by shot), so a pass of several jobs lasts a few seconds at most.
-PASS_MAX_JOBS = 20
+# jobs' circuits (a GHZ(5) of 1000 shots is 31 000, so 32 of them make a pass). The slowest circuits simulate at
+# about 1 to 5 us per unit (mid-circuit measurements: Aer runs them shot by shot), so a pass of several jobs lasts a
+# few seconds at most. A project's queue is bounded too (the policy's max_queued_jobs, 20 by default).
+PASS_MAX_JOBS = 50
 PASS_MAX_WORK = 1_000_000
 
 
