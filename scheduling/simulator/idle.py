@@ -29,61 +29,84 @@ def _durations(timing: TimingProfile) -> dict[str, float]:
     return {"r": float(timing.prx_ns), "cz": float(timing.cz_ns), "measure": float(timing.readout_ns), "barrier": 0.0}
 
 
+def _wires(circuit: QuantumCircuit) -> tuple[list[CircuitInstruction], list[list[int]], list[int]]:
+    """The circuit's instructions (read once: each read of ``circuit.data`` builds them anew), the wires of each
+    (qubits, then classical bits numbered after them) and how many of those wires are qubits."""
+    num_qubits = circuit.num_qubits
+    qubit_index = {bit: position for position, bit in enumerate(circuit.qubits)}
+    clbit_index = {bit: num_qubits + position for position, bit in enumerate(circuit.clbits)}
+    instructions = list(circuit.data)
+    wires = [
+        [qubit_index[bit] for bit in instruction.qubits] + [clbit_index[bit] for bit in instruction.clbits]
+        for instruction in instructions
+    ]
+    return instructions, wires, [len(instruction.qubits) for instruction in instructions]
+
+
+def _alap(
+    instructions: list[CircuitInstruction], wires: list[list[int]], width: int, timing: TimingProfile
+) -> list[tuple[float, float]]:
+    durations = _durations(timing)
+    free_from_end = [0.0] * width
+    times: list[tuple[float, float]] = [(0.0, 0.0)] * len(instructions)
+    for position in range(len(instructions) - 1, -1, -1):
+        name = instructions[position].name  # the name alone: no operation object is built for it
+        if name not in durations:
+            raise ValueError(f"{name!r} is not a native operation")
+        own = wires[position]
+        start_from_end = max((free_from_end[wire] for wire in own), default=0.0)
+        end_from_end = start_from_end + durations[name]
+        for wire in own:
+            free_from_end[wire] = end_from_end
+        times[position] = (-end_from_end, -start_from_end)
+    return times
+
+
 def alap_times(circuit: QuantumCircuit, timing: TimingProfile) -> list[tuple[float, float]]:
     """Return (start, end) of every instruction in ns, scheduled as late as possible, the circuit ending at 0.
 
     Qubits and classical bits are the resources: an operation starts when all of its wires are free. Times
     are negative (counted back from the end), which is all the idle computation needs.
     """
-    durations = _durations(timing)
-    num_qubits = circuit.num_qubits
-    qubit_index = {bit: position for position, bit in enumerate(circuit.qubits)}
-    clbit_index = {bit: num_qubits + position for position, bit in enumerate(circuit.clbits)}
-    free_from_end = [0.0] * (num_qubits + circuit.num_clbits)
-    times: list[tuple[float, float]] = [(0.0, 0.0)] * len(circuit.data)
-    for position in range(len(circuit.data) - 1, -1, -1):
-        instruction = circuit.data[position]
-        name = instruction.operation.name
-        if name not in durations:
-            raise ValueError(f"{name!r} is not a native operation")
-        wires = [qubit_index[bit] for bit in instruction.qubits] + [clbit_index[bit] for bit in instruction.clbits]
-        start_from_end = max((free_from_end[wire] for wire in wires), default=0.0)
-        end_from_end = start_from_end + durations[name]
-        for wire in wires:
-            free_from_end[wire] = end_from_end
-        times[position] = (-end_from_end, -start_from_end)
-    return times
+    instructions, wires, _qubits = _wires(circuit)
+    return _alap(instructions, wires, circuit.num_qubits + circuit.num_clbits, timing)
 
 
-def idle_periods(circuit: QuantumCircuit, timing: TimingProfile) -> list[list[tuple[int, float]]]:
-    """Return, per instruction, the (qubit, idle ns) waits it ends: time since that qubit's previous operation."""
-    times = alap_times(circuit, timing)
-    qubit_index = {bit: position for position, bit in enumerate(circuit.qubits)}
+def _idle(
+    circuit: QuantumCircuit, timing: TimingProfile
+) -> tuple[list[CircuitInstruction], list[list[tuple[int, float]]]]:
+    instructions, wires, qubit_counts = _wires(circuit)
+    times = _alap(instructions, wires, circuit.num_qubits + circuit.num_clbits, timing)
     last_end: list[float | None] = [None] * circuit.num_qubits
     periods: list[list[tuple[int, float]]] = []
-    for instruction, (start, end) in zip(circuit.data, times, strict=True):
+    for instruction, own, qubits, (start, end) in zip(instructions, wires, qubit_counts, times, strict=True):
         waits: list[tuple[int, float]] = []
-        if instruction.operation.name != "barrier":  # a barrier orders operations; it does not touch a qubit
-            for bit in instruction.qubits:
-                qubit = qubit_index[bit]
+        if instruction.name != "barrier":  # a barrier orders operations; it does not touch a qubit
+            for qubit in own[:qubits]:
                 previous = last_end[qubit]
                 if previous is not None and (idle := round(start - previous, _NS_DIGITS)) > 0:
                     waits.append((qubit, idle))
                 last_end[qubit] = end
         periods.append(waits)
-    return periods
+    return instructions, periods
+
+
+def idle_periods(circuit: QuantumCircuit, timing: TimingProfile) -> list[list[tuple[int, float]]]:
+    """Return, per instruction, the (qubit, idle ns) waits it ends: time since that qubit's previous operation."""
+    return _idle(circuit, timing)[1]
 
 
 def with_idle_relaxation(circuit: QuantumCircuit, timing: TimingProfile, channel: IdleChannel) -> QuantumCircuit:
     """Return ``circuit`` with ``channel(qubit, ns)`` before each operation a qubit waited for; unchanged if none."""
-    periods = idle_periods(circuit, timing)
+    instructions, periods = _idle(circuit, timing)
     if not any(periods):
         return circuit
     relaxed = circuit.copy_empty_like()
-    for instruction, waits in zip(circuit.data, periods, strict=True):
+    qubits = circuit.qubits
+    for instruction, waits in zip(instructions, periods, strict=True):
         for qubit, idle_ns in waits:
             operation = channel(qubit, idle_ns)
             if operation is not None:
-                relaxed._append(CircuitInstruction(operation, (circuit.qubits[qubit],), ()))
+                relaxed._append(CircuitInstruction(operation, (qubits[qubit],), ()))
         relaxed._append(instruction)
     return relaxed
