@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from scheduling.services.bookings import booking_reminders_send, booking_sweep, waitlist_expire
 from scheduling.services.jobs import job_cancel_expired, job_execute, job_publish_stale, job_recover_stranded
@@ -36,7 +37,23 @@ def waitlist_expire_task() -> int:
     return waitlist_expire()
 
 
-@shared_task(name="scheduling.tasks.job_execute_task", bind=True, acks_late=True, reject_on_worker_lost=True)
+# A job's delivery that meets the database unreachable (a restart, a failover) is tried again after 1, 2, 4 ... and
+# then 60 s (Celery's backoff, with jitter), for up to about nine minutes, rather than left to the lost-message sweep
+# (job_publish_stale, after more than an hour).
+# The retry carries the same token: a job claimed before the failure is taken over, its run counted (job_execute).
+JOB_DATABASE_RETRIES = 14
+
+
+@shared_task(
+    name="scheduling.tasks.job_execute_task",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=JOB_DATABASE_RETRIES,
+)
 def job_execute_task(self: Any, job_id: int, token: str) -> str:
     """Run one delivery of a job on the simulated backend (routed to the `qpu` queue by name)."""
     return job_execute(job_id=job_id, token=token, worker=self.request.hostname).value

@@ -1,5 +1,5 @@
 """Fault injection: a worker killed mid-report, Redis stopped while jobs are submitted, PostgreSQL restarted
-under load. Every test restores the service it stopped (in `finally`) and waits until it answers again.
+under load, a job delivered while PostgreSQL is down. Every test restores the service it stopped (in `finally`) and waits until it answers again.
 
 The services and how to stop them come from tests/hardening/services.py: the real ones in CI, private
 instances in development (`QFR_FAULT_REDIS_PORT`, `QFR_FAULT_PG_PORT`, `QFR_FAULT_PG_CLUSTER`).
@@ -47,7 +47,7 @@ from scheduling.models import Backend, Booking, Job, Project
 from scheduling.selectors.common import hours_between, slot_floor
 from scheduling.selectors.projects import allocation_list_with_usage
 from scheduling.services import allocation_create, backend_create, booking_create, membership_add, project_create
-from scheduling.services.jobs import LOST_MESSAGE_AFTER, UNPUBLISHED_AFTER, job_publish_stale
+from scheduling.services.jobs import LOST_MESSAGE_AFTER, UNPUBLISHED_AFTER, job_publish_stale, job_submit
 from tests.factories import EquipmentFactory, OrganizationFactory, StaffFactory, UserFactory, ghz
 from tests.hardening.services import CI, postgres_service, redis_service
 from tests.support import wait_for
@@ -79,7 +79,9 @@ def _spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.
         )
 
 
-def _start_worker(name: str, queues: str, log: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+def _start_worker(
+    name: str, queues: str, log: Path, *, pool: str = "solo", **extra_env: str
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.hardening.fault_worker_settings",
@@ -88,7 +90,7 @@ def _start_worker(name: str, queues: str, log: Path, **extra_env: str) -> subpro
         "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         **extra_env,
     }
-    command = [str(BIN / "celery"), "-A", "config", "worker", "-Q", queues, "-P", "solo", "-c", "1"]
+    command = [str(BIN / "celery"), "-A", "config", "worker", "-Q", queues, "-P", pool, "-c", "1"]
     return _spawn([*command, "-n", f"{name}@%h", "-l", "INFO"], env=env, log=log)
 
 
@@ -425,6 +427,35 @@ def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(transactiona
         held = [b for b in [*bookings, world.booking] if b.allocation_id == allocation.pk]
         assert allocation.charged_hours == sum((b.charged_hours for b in held), Decimal(0))
         assert allocation.remaining_hours == allocation.hours - allocation.charged_hours >= 0
+
+
+@pytest.mark.worker
+def test_a_job_delivered_while_postgresql_is_down_runs_once_it_is_back(real_broker, processes, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("stops the PostgreSQL server")
+    postgres = postgres_service()
+    if int(connection.settings_dict["PORT"] or 5432) != postgres.port:
+        pytest.skip(f"the database of this run is not the cluster on port {postgres.port} this test may stop")
+    if not CI and _connections_elsewhere():
+        pytest.skip(f"others use the PostgreSQL on port {postgres.port}: set QFR_FAULT_PG_* to a private cluster")
+    world = _world()
+    job = job_submit(user=world.member, backend=world.backend, project=world.project, qasm=ghz(3), shots=100)
+    assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED  # its message waits in the broker
+    connection.close()
+    connection.close_pool()  # this process's pooled connections would break with the stop
+    log = tmp_path / "worker.log"
+    try:
+        postgres.stop()
+        # The README's qpu worker (prefork, one process) takes the message while the database is down.
+        processes.append(_start_worker("qpu", "qpu", log, pool="prefork"))
+        wait_for(lambda: "Retry in" in log.read_text(errors="replace"), timeout=60)
+    finally:
+        postgres.start()
+    # Tried again with its token once the database answers: run once, not left for the lost-message sweep.
+    wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.COMPLETED, timeout=90)
+    done = Job.objects.get(pk=job.pk)
+    assert done.attempts == 1
+    assert sum(done.counts.values()) == 100
 
 
 def _connections_elsewhere() -> int:
