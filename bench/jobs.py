@@ -9,8 +9,8 @@ batch; measured before and after the queue phases (the mean is the floor), in th
 running. The single jobs are also set against their circuits in one Aer run, the floor of a pass of jobs
 without a seed (scheduling.services.jobs.execute).
 
-Through the queue: `gunicorn config.wsgi -w 2` and `celery -A config worker -Q qpu -c 1` (Redis broker; the
-README's production worker, prefork with one process) on the production settings; after one unmeasured warm-up
+Through the queue: `gunicorn config.wsgi -w 2` and `celery -A config worker -Q qpu -P solo` (Redis broker; the
+README's production qpu worker) on the production settings; after one unmeasured warm-up
 job, `--jobs` single-circuit jobs are POSTed to
 /api/v1/jobs/ with a token (`--clients` at a time) and then one job with `--batch` circuits; each
 phase ends when the database shows its last job finished. Wall time is from the first POST to the last
@@ -247,7 +247,7 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
         log_dir / "web.log",
     )
     worker = start(
-        [str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "qpu", "-c", "1", "-l", "WARNING",
+        [str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "qpu", "-P", "solo", "-c", "1", "-l", "WARNING",
          "-n", "jobsbench@%h"],
         env,
         log_dir / "worker.log",
@@ -281,7 +281,7 @@ def run_queue(args: argparse.Namespace, plan: dict[str, Any], env: dict[str, str
 
 
 def descendants(pid: int) -> list[int]:
-    """The processes below a process (Linux): the worker's pool process and its simulation process."""
+    """The processes below a process (Linux): the worker's simulation process (and a pool's processes, if any)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
@@ -298,7 +298,7 @@ def pss_mb(pid: int) -> float:
 
 
 def family_memory(pid: int) -> str:
-    """The worker with its pool and simulation processes: their proportional set sizes summed, and each one's."""
+    """The worker with the processes below it: their proportional set sizes summed, and each one's."""
     family = [pid, *descendants(pid)]
     each = " + ".join(f"{rss_mb(member):.0f}" for member in family)
     shares = " + ".join(f"{pss_mb(member):.0f}" for member in family)
@@ -317,7 +317,7 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         f"GHZ(5), {args.shots} shots; load average {load} on {os.cpu_count()} CPUs; database {db}, broker Redis, "
-        f"gunicorn -w {args.web_workers}, {args.clients} submitting clients, 1 prefork worker (-c 1);",
+        f"gunicorn -w {args.web_workers}, {args.clients} submitting clients, the README's qpu worker (-P solo);",
         "floor = raw Aer (prebuilt noise model, scheduled circuits), mean of the runs before and after the queue",
         f"{'':26}{'wall s':>8}{'floor s':>9}{'x floor':>8}{'target':>7}{'jobs/s':>8}{'circ/s':>8}"
         f"{'p50 ms':>8}{'p95 ms':>8}",
@@ -355,7 +355,7 @@ def report(args: argparse.Namespace, floor: dict[str, float], queue: dict[str, A
         f"worker main process RSS: {queue['rss_idle']:.0f} MB after the warm-up job, {queue['rss']:.0f} MB at the end, "
         f"peak {queue['hwm']:.0f} MB (target < 250 MB); logs in {queue['logs']}"
     )
-    lines.append(f"worker with its pool and simulation processes, at the end: {queue['family']}")
+    lines.append(f"worker with its simulation process, at the end: {queue['family']}")
     return lines
 
 

@@ -317,7 +317,7 @@ def test_readme_production_deployment_serves_jobs_reports_and_readiness(tmp_path
             services.start(name, argv)
         assert set(services.processes) == {"web", "default", "qpu", "reports", "beat"}, services.processes.keys()
         qpu_line = next(line for line in command_lines(run) if "-Q qpu" in line)
-        assert "-c 1" in qpu_line, "one QPU runs one job at a time"
+        assert "-P solo" in qpu_line, "one QPU runs one job at a time, in the worker's own process"
 
         client = Client(base=f"http://127.0.0.1:{port}")
 

@@ -1,5 +1,6 @@
 """Fault injection: a worker killed mid-report, Redis stopped while jobs are submitted, PostgreSQL restarted
-under load, a job delivered while PostgreSQL is down. Every test restores the service it stopped (in `finally`) and waits until it answers again.
+under load, a job delivered while PostgreSQL is down. Every test restores the service it stopped (in `finally`)
+and waits until it answers again.
 
 The services and how to stop them come from tests/hardening/services.py: the real ones in CI, private
 instances in development (`QFR_FAULT_REDIS_PORT`, `QFR_FAULT_PG_PORT`, `QFR_FAULT_PG_CLUSTER`).
@@ -430,7 +431,8 @@ def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(transactiona
 
 
 @pytest.mark.worker
-def test_a_job_delivered_while_postgresql_is_down_runs_once_it_is_back(real_broker, processes, tmp_path):
+@pytest.mark.parametrize("pool", ["solo", "prefork"])  # the README's qpu worker; the pool of its other workers
+def test_a_job_delivered_while_postgresql_is_down_runs_once_it_is_back(real_broker, processes, tmp_path, pool):
     if connection.vendor != "postgresql":
         pytest.skip("stops the PostgreSQL server")
     postgres = postgres_service()
@@ -446,8 +448,9 @@ def test_a_job_delivered_while_postgresql_is_down_runs_once_it_is_back(real_brok
     log = tmp_path / "worker.log"
     try:
         postgres.stop()
-        # The README's qpu worker (prefork, one process) takes the message while the database is down.
-        processes.append(_start_worker("qpu", "qpu", log, pool="prefork"))
+        # The worker takes the message while the database is down. A prefork worker keeps its database pool from
+        # one task to the next (CELERY_DB_REUSE_MAX): the pool must come back with the database too.
+        processes.append(_start_worker("qpu", "qpu", log, pool=pool))
         wait_for(lambda: "Retry in" in log.read_text(errors="replace"), timeout=60)
     finally:
         postgres.start()
