@@ -108,10 +108,9 @@ else:  # PostgreSQL via psycopg 3; the pool excludes CONN_MAX_AGE
     # A request waits at most DATABASE_POOL_TIMEOUT seconds for a connection: while the database is unreachable
     # (a restart, a failover) requests answer 503 `database_unavailable` that quickly instead of holding a worker for
     # psycopg's default 30 s, and succeed again as soon as it is back.
-    # Each process (a gunicorn worker, a Celery worker's pool process) uses one connection at a time: its pool keeps
-    # one open and opens up to three more if ever needed, which it closes again after ten idle minutes. psycopg's
-    # default keeps four open: in a prefork Celery worker, whose pool Celery's Django fixup closes around every task,
-    # that was four new server connections per task (a qpu message cost 12 ms, now 8 ms).
+    # Each process (a gunicorn worker, a Celery worker or its pool process) uses one connection at a time: its pool
+    # keeps one open and opens up to three more if ever needed, which it closes again after ten idle minutes
+    # (psycopg's default keeps four open in every process).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = (
         {"timeout": env.float("DATABASE_POOL_TIMEOUT", default=1.0), "min_size": 1, "max_size": 4}
         if env.bool("DATABASE_POOL", default=True)
@@ -277,8 +276,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fixup closes the database connections before and after every task, and in a prefork worker with
-# psycopg's pool it closes the whole pool: each task of the README's workers connected to PostgreSQL anew (a qpu
-# message cost 8 ms, most of it that). It now does so once in this many tasks; between, config.celery hands the
+# psycopg's pool it closes the whole pool: each task of the README's prefork workers (default, reports) connected to
+# PostgreSQL anew, about 5 ms a task. It now does so once in this many tasks; between, config.celery hands the
 # connection back to the pool before and after each task (Django's close_old_connections, as around a request), and
 # the pool checks it before lending it again.
 CELERY_DB_REUSE_MAX = 10_000
