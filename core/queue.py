@@ -26,9 +26,15 @@ def task_by_name(task_name: str) -> Task[..., object]:
     return task
 
 
-def task_publish(task_name: str, *args: int | str, eta: datetime.datetime | None = None, refused: str) -> bool:
-    """Hand `task_name(*args)` to the broker now (to run at `eta` when given); False, with `refused` logged, when
-    the broker refuses.
+def task_publish(
+    task_name: str,
+    *args: int | str,
+    eta: datetime.datetime | None = None,
+    refused: str,
+    task_id: str | None = None,
+) -> bool:
+    """Hand `task_name(*args)` to the broker now (to run at `eta` when given, as message `task_id` when given);
+    False, with `refused` logged, when the broker refuses.
 
     No time limit travels in the message: a limit in the message would override the worker's own settings and
     its `--time-limit`, so the worker that runs the task decides.
@@ -37,6 +43,8 @@ def task_publish(task_name: str, *args: int | str, eta: datetime.datetime | None
     options: dict[str, Any] = {"time_limit": None, "soft_time_limit": None}
     if eta is not None:
         options["eta"] = eta
+    if task_id is not None:
+        options["task_id"] = task_id
     try:
         task.apply_async(args=args, **options)
     except BrokerUnavailable:
@@ -51,6 +59,7 @@ def delay_after_commit(
     refused: str,
     eta: datetime.datetime | None = None,
     on_refused: Callable[[], object] | None = None,
+    task_id: str | None = None,
 ) -> None:
     """Queue `task_name(*args)` (at `eta` when given) once the current transaction commits.
 
@@ -61,7 +70,7 @@ def delay_after_commit(
     """
 
     def publish() -> None:
-        if not task_publish(task_name, *args, eta=eta, refused=refused) and on_refused is not None:
+        if not task_publish(task_name, *args, eta=eta, refused=refused, task_id=task_id) and on_refused is not None:
             on_refused()
 
     transaction.on_commit(publish)

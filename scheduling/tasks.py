@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from celery.worker.state import revoked
 from django.db import InterfaceError, OperationalError
 
 from scheduling.services.bookings import booking_reminders_send, booking_sweep, waitlist_expire
@@ -56,7 +57,15 @@ JOB_DATABASE_RETRIES = 14
 )
 def job_execute_task(self: Any, job_id: int, token: str) -> str:
     """Run one delivery of a job on the simulated backend (routed to the `qpu` queue by name)."""
-    return job_execute(job_id=job_id, token=token, worker=self.request.hostname).value
+    return job_execute(job_id=job_id, token=token, worker=self.request.hostname, settled=_discard).value
+
+
+def _discard(message_ids: list[str]) -> None:
+    """The messages of the other jobs of a pass are discarded unread when they arrive (Celery's revoked tasks of
+    this worker process, kept for three hours): each would only read that its job ran. This takes effect in the
+    README's solo qpu worker, whose process receives the messages; a pool process's list is its own."""
+    for message_id in message_ids:
+        revoked.add(message_id)
 
 
 @shared_task(name="scheduling.tasks.job_cancel_expired_task", acks_late=True, reject_on_worker_lost=True)

@@ -17,11 +17,12 @@ stops being RUNNING (cancelled by its owner or with its booking, recovered as st
 
 A busy queue runs in passes (execute.py): a job claimed for its first run takes the queued, never-run jobs of its
 booking that follow it, within a small bound of jobs and work, each claimed and completed by its own
-compare-and-set; their own messages then find them finished.
+compare-and-set; their own messages then find them finished, or are discarded unread by the worker that ran the
+pass (each message is named after its job and token, `job_message_id`).
 """
 
 from scheduling.services.jobs.execute import HOLD_RECHECK, JobRunOutcome, job_execute
-from scheduling.services.jobs.publish import MAX_WAIT, job_publish
+from scheduling.services.jobs.publish import MAX_WAIT, job_message_id, job_publish
 from scheduling.services.jobs.stop import (
     LOST_MESSAGE_AFTER,
     STRANDED_AFTER,
@@ -60,6 +61,7 @@ __all__ = [
     "job_execute",
     "job_fail_for_outage",
     "job_finish_badly",
+    "job_message_id",
     "job_publish",
     "job_publish_stale",
     "job_recover_stranded",

@@ -19,6 +19,7 @@ import enum
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import reduce
@@ -37,7 +38,7 @@ from scheduling.choices import FINISHED_JOB_STATUSES, PENDING_JOB_STATUSES, Book
 from scheduling.models import Booking, Job, JobCircuit
 from scheduling.selectors.calibrations import calibration_latest
 from scheduling.selectors.jobs import backend_holds_jobs
-from scheduling.services.jobs.publish import job_publish
+from scheduling.services.jobs.publish import job_message_id, job_publish
 from scheduling.services.jobs.stop import job_finish_badly
 from scheduling.simulator import (
     BatchRequest,
@@ -125,9 +126,15 @@ def _stale(status: str, enqueued_at: datetime | None, *, delivered: datetime) ->
     return status in FINISHED_JOB_STATUSES or enqueued_at != delivered
 
 
-def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRunOutcome:
+def job_execute(
+    *, job_id: int, token: str, worker: str | None = None, settled: Callable[[list[str]], object] | None = None
+) -> JobRunOutcome:
     """Run one delivery of a job (`worker`: the Celery worker's name, recorded on the job while it runs), in a
-    pass with the queued jobs that follow it (module docstring)."""
+    pass with the queued jobs that follow it (module docstring).
+
+    `settled` is given the broker messages (`job_message_id`) of the other jobs of a pass once it is over: none of
+    them can run its job any more (each job is finished, or back in the queue with a new token), so the worker may
+    discard them unread."""
     try:
         delivered = datetime.fromisoformat(token)
     except ValueError:
@@ -170,6 +177,8 @@ def job_execute(*, job_id: int, token: str, worker: str | None = None) -> JobRun
         logger.exception("a pass of jobs %s failed; they go back to the queue", [claim.job.pk for claim in claims])
         _requeue(claims)
         raise
+    if settled is not None and len(claims) > 1:
+        settled([job_message_id(claim.job.pk, cast(datetime, claim.job.enqueued_at)) for claim in claims[1:]])
     return outcomes[first.job.pk]
 
 

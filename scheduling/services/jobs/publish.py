@@ -23,6 +23,12 @@ def _eta(eta: datetime | None, now: datetime) -> datetime | None:
     return None if eta is None or eta <= now else min(eta, now + MAX_WAIT)
 
 
+def job_message_id(job_id: int, token: datetime) -> str:
+    """The broker message that carries this delivery token of the job: one id per publication, which the logs show
+    and a worker can discard unread once a pass settled the job (scheduling.tasks)."""
+    return f"job-{job_id}-{token.isoformat()}"
+
+
 def _unpublished(job_id: int, token: datetime) -> None:
     Job.objects.filter(pk=job_id, enqueued_at=token).update(enqueued_at=None)
 
@@ -35,7 +41,15 @@ def job_publish(*, job_id: int, eta: datetime | None = None) -> bool:
     token = timezone.now()
     if not Job.objects.filter(Q(status=JobStatus.QUEUED), pk=job_id).update(enqueued_at=token):
         return False
-    if task_publish(EXECUTE_TASK, job_id, token.isoformat(), eta=_eta(eta, token), refused=REFUSED % job_id):
+    sent = task_publish(
+        EXECUTE_TASK,
+        job_id,
+        token.isoformat(),
+        eta=_eta(eta, token),
+        refused=REFUSED % job_id,
+        task_id=job_message_id(job_id, token),
+    )
+    if sent:
         return True
     _unpublished(job_id, token)
     return False
@@ -52,4 +66,5 @@ def job_publish_on_commit(*, job: Job, eta: datetime | None) -> None:
         eta=_eta(eta, token),
         refused=REFUSED % job.pk,
         on_refused=partial(_unpublished, job.pk, token),
+        task_id=job_message_id(job.pk, token),
     )

@@ -20,6 +20,7 @@ from scheduling.services.jobs import (
     job_cancel_expired,
     job_cancel_for_bookings,
     job_execute,
+    job_message_id,
     job_publish,
     job_publish_stale,
     job_recover_stranded,
@@ -67,8 +68,14 @@ def test_submit_queues_the_job_in_the_booking_in_progress_and_publishes_after_co
         0,
     )
     assert job.enqueued_at is not None
-    # No time limit travels in the message: the worker's own settings apply.
-    published.assert_called_once_with(args=(job.pk, job.enqueued_at.isoformat()), time_limit=None, soft_time_limit=None)
+    # No time limit travels in the message: the worker's own settings apply. The message is named after the job and
+    # its token, so that a worker can discard it unread once a pass has settled the job.
+    published.assert_called_once_with(
+        args=(job.pk, job.enqueued_at.isoformat()),
+        time_limit=None,
+        soft_time_limit=None,
+        task_id=f"job-{job.pk}-{job.enqueued_at.isoformat()}",
+    )
 
 
 def test_submit_and_eager_run_record_counts_stats_calibration_and_qpu_seconds(
@@ -579,6 +586,21 @@ def test_a_job_takes_the_queued_jobs_of_its_booking_into_its_pass(world, publish
     assert [deliver(job) for job in jobs[1:]] == [JobRunOutcome.IGNORED] * 3
 
 
+def test_a_pass_names_the_messages_of_its_other_jobs_once_it_is_over(world, published):
+    jobs = _queued(world, 3)
+    settled: list[str] = []
+    assert job_execute(job_id=jobs[0].pk, token=jobs[0].enqueued_at.isoformat(), settled=settled.extend) == (
+        JobRunOutcome.COMPLETED
+    )
+    # The messages of the other two, by the ids they are published with (see the submission test above).
+    assert settled == [job_message_id(job.pk, job.enqueued_at) for job in jobs[1:]]
+    # A job alone names none.
+    alone = submit(world)
+    alone.refresh_from_db()
+    job_execute(job_id=alone.pk, token=alone.enqueued_at.isoformat(), settled=settled.extend)
+    assert len(settled) == 2
+
+
 def test_jobs_run_together_keep_their_own_seeds_and_counts_as_if_alone(world, published):
     # Without a seed they share one Aer run; each records the seed that gives its counts again when run alone.
     unseeded = _queued(world, 3)
@@ -705,8 +727,10 @@ def test_a_pass_that_fails_in_the_worker_is_rolled_back_and_goes_back_to_the_que
         return [answers[0], replace(answers[1], results=[*answers[1].results, extra])]
 
     published.reset_mock()
+    settled: list[str] = []
     with mock.patch.object(execution, "run_isolated", side_effect=one_result_too_many), pytest.raises(RuntimeError):
-        deliver(first)
+        job_execute(job_id=first.pk, token=first.enqueued_at.isoformat(), settled=settled.extend)
+    assert settled == []  # their messages are not given up: each job is published again anyway
     # Nothing of the pass's completion stays, and its jobs are not left running on a worker that lives on (the
     # stranded-job recovery would never take them): back in the queue, the run counted, published again.
     for job in (first, other):

@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,7 +21,7 @@ from config.celery import app
 from scheduling.choices import JobErrorCode, JobStatus
 from scheduling.models import Job, JobCircuit
 from scheduling.services import booking_cancel
-from scheduling.services.jobs import job_cancel, job_submit
+from scheduling.services.jobs import job_cancel, job_message_id, job_submit
 from tests.factories import BookingFactory, MembershipFactory, ghz
 from tests.support import kill_process, slow_circuit, start_qpu_worker, wait_for
 
@@ -33,12 +34,16 @@ STOPPED_WITHIN_S = 10
 
 
 @pytest.fixture(scope="module")
-def qpu_worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[subprocess.Popen[bytes]]:
+def qpu_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("worker") / "qpu.log"
+
+
+@pytest.fixture(scope="module")
+def qpu_worker(django_db_setup, django_db_blocker, qpu_log) -> Iterator[subprocess.Popen[bytes]]:
     with django_db_blocker.unblock():
-        log = tmp_path_factory.mktemp("worker") / "qpu.log"
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge("qpu")
-        process = start_qpu_worker("stops", log, QPU_JOB_TIME_LIMIT_S=str(TIME_LIMIT_S))
+        process = start_qpu_worker("stops", qpu_log, QPU_JOB_TIME_LIMIT_S=str(TIME_LIMIT_S))
     try:
         yield process
     finally:
@@ -122,3 +127,26 @@ def test_cancelling_a_booking_stops_its_running_job_and_cancels_its_queued_ones(
     assert started_after(following, cancelled_at) < STOPPED_WITHIN_S
     assert_stopped(slow, JobStatus.CANCELLED, JobErrorCode.BOOKING_CANCELLED)
     assert_stopped(queued, JobStatus.CANCELLED, JobErrorCode.BOOKING_CANCELLED)
+
+
+def test_jobs_that_queued_behind_a_running_one_run_in_one_pass_and_their_messages_are_discarded_unread(
+    broker, world, qpu_log
+):
+    slow = submit(world, slow_circuit(), LONG)
+    wait_for(lambda: status_of(slow) == JobStatus.RUNNING, timeout=60)
+    queued = [submit(world, ghz(3), 100) for _ in range(4)]
+    for job in queued:
+        completes_soon(job, timeout=TIME_LIMIT_S + 30)
+    for job in queued:
+        job.refresh_from_db()
+    # One pass: the first job's message took the other three with it, each run once.
+    assert len({job.started_at for job in queued}) == 1
+    assert [job.attempts for job in queued] == [1, 1, 1, 1]
+    # The worker then discards their own messages as they arrive, without running the task for them.
+    discarded = [
+        f"Discarding revoked task: scheduling.tasks.job_execute_task[{job_message_id(job.pk, job.enqueued_at)}]"
+        for job in queued[1:]
+    ]
+    wait_for(lambda: all(line in qpu_log.read_text(errors="replace") for line in discarded), timeout=30)
+    first = job_message_id(queued[0].pk, queued[0].enqueued_at)
+    assert f"Discarding revoked task: scheduling.tasks.job_execute_task[{first}]" not in qpu_log.read_text()
