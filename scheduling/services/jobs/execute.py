@@ -178,7 +178,8 @@ def job_execute(
         _requeue(claims)
         raise
     if settled is not None and len(claims) > 1:
-        settled([job_message_id(claim.job.pk, cast(datetime, claim.job.enqueued_at)) for claim in claims[1:]])
+        # A job whose message the broker refused has none (no token) until the sweeper publishes it.
+        settled([job_message_id(c.job.pk, c.job.enqueued_at) for c in claims[1:] if c.job.enqueued_at is not None])
     return outcomes[first.job.pk]
 
 

@@ -594,6 +594,12 @@ def test_a_pass_names_the_messages_of_its_other_jobs_once_it_is_over(world, publ
     )
     # The messages of the other two, by the ids they are published with (see the submission test above).
     assert settled == [job_message_id(job.pk, job.enqueued_at) for job in jobs[1:]]
+    # A job whose message the broker refused (no token) runs in a pass all the same; it has no message to name.
+    unpublished = _queued(world, 2)
+    Job.objects.filter(pk=unpublished[1].pk).update(enqueued_at=None)
+    job_execute(job_id=unpublished[0].pk, token=unpublished[0].enqueued_at.isoformat(), settled=settled.extend)
+    assert Job.objects.get(pk=unpublished[1].pk).status == JobStatus.COMPLETED
+    assert len(settled) == 2
     # A job alone names none.
     alone = submit(world)
     alone.refresh_from_db()
