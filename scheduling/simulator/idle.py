@@ -29,9 +29,9 @@ def _durations(timing: TimingProfile) -> dict[str, float]:
     return {"r": float(timing.prx_ns), "cz": float(timing.cz_ns), "measure": float(timing.readout_ns), "barrier": 0.0}
 
 
-def _wires(circuit: QuantumCircuit) -> tuple[list[CircuitInstruction], list[list[int]], list[int]]:
-    """The circuit's instructions (read once: each read of ``circuit.data`` builds them anew), the wires of each
-    (qubits, then classical bits numbered after them) and how many of those wires are qubits."""
+def _wires(circuit: QuantumCircuit) -> tuple[list[CircuitInstruction], list[list[int]]]:
+    """The circuit's instructions (read once: each read of ``circuit.data`` builds them anew) and the wires of each
+    (qubits, then classical bits numbered after them)."""
     num_qubits = circuit.num_qubits
     qubit_index = {bit: position for position, bit in enumerate(circuit.qubits)}
     clbit_index = {bit: num_qubits + position for position, bit in enumerate(circuit.clbits)}
@@ -40,7 +40,7 @@ def _wires(circuit: QuantumCircuit) -> tuple[list[CircuitInstruction], list[list
         [qubit_index[bit] for bit in instruction.qubits] + [clbit_index[bit] for bit in instruction.clbits]
         for instruction in instructions
     ]
-    return instructions, wires, [len(instruction.qubits) for instruction in instructions]
+    return instructions, wires
 
 
 def _alap(
@@ -68,21 +68,21 @@ def alap_times(circuit: QuantumCircuit, timing: TimingProfile) -> list[tuple[flo
     Qubits and classical bits are the resources: an operation starts when all of its wires are free. Times
     are negative (counted back from the end), which is all the idle computation needs.
     """
-    instructions, wires, _qubits = _wires(circuit)
+    instructions, wires = _wires(circuit)
     return _alap(instructions, wires, circuit.num_qubits + circuit.num_clbits, timing)
 
 
 def _idle(
     circuit: QuantumCircuit, timing: TimingProfile
 ) -> tuple[list[CircuitInstruction], list[list[tuple[int, float]]]]:
-    instructions, wires, qubit_counts = _wires(circuit)
+    instructions, wires = _wires(circuit)
     times = _alap(instructions, wires, circuit.num_qubits + circuit.num_clbits, timing)
     last_end: list[float | None] = [None] * circuit.num_qubits
     periods: list[list[tuple[int, float]]] = []
-    for instruction, own, qubits, (start, end) in zip(instructions, wires, qubit_counts, times, strict=True):
+    for instruction, own, (start, end) in zip(instructions, wires, times, strict=True):
         waits: list[tuple[int, float]] = []
         if instruction.name != "barrier":  # a barrier orders operations; it does not touch a qubit
-            for qubit in own[:qubits]:
+            for qubit in own[: len(instruction.qubits)]:
                 previous = last_end[qubit]
                 if previous is not None and (idle := round(start - previous, _NS_DIGITS)) > 0:
                     waits.append((qubit, idle))
