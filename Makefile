@@ -21,10 +21,10 @@ DEPLOY_BROKER_URL ?= redis://127.0.0.1:6379/14
 DEPLOY_CACHE_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: help install run dev worker beat fmt lint typecheck migrations-check services-check test test-postgres test-sqlite test-deploy bench ci messages lock audit
+.PHONY: help install run dev worker qpu-worker beat fmt lint typecheck migrations-check services-check test test-postgres test-sqlite test-deploy bench ci messages lock audit
 
 help:
-	@echo "make run    install, migrate, load demo data, serve web + worker + beat (SQLite, filesystem broker)"
+	@echo "make run    install, migrate, load demo data, serve web + workers + beat (SQLite, filesystem broker)"
 	@echo "make test   lint, types, migrations check, tests on PostgreSQL + Redis, the README's production deployment, SQLite"
 	@echo "make bench  benchmarks (bench/)"
 
@@ -49,7 +49,10 @@ dev: install
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py runserver 127.0.0.1:8000
 
 worker: install
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/celery -A config worker -Q default,qpu,reports -l info
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/celery -A config worker -Q default,reports -l info -n worker@%h
+
+qpu-worker: install
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/celery -A config worker -Q qpu -P solo -l info -n qpu@%h
 
 beat: install
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/celery -A config beat -l info
@@ -82,7 +85,8 @@ test-sqlite: install
 	@mkdir -p var
 	DATABASE_URL=$(SQLITE_DATABASE_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db -m "not deploy" $(PYTEST_ARGS)
 
-# The README's production deployment, step by step, on a fresh PostgreSQL database (tests/deploy/test_production.py).
+# The README's production deployment, step by step, on a fresh PostgreSQL database (tests/deploy/test_production.py),
+# and `make run`'s processes on a fresh SQLite database (tests/deploy/test_embedded.py).
 test-deploy: install services-check
 	DATABASE_URL=$(TEST_DATABASE_URL) DEPLOY_BROKER_URL=$(DEPLOY_BROKER_URL) DEPLOY_CACHE_URL=$(DEPLOY_CACHE_URL) \
 	  $(BIN)/pytest -m deploy tests/deploy $(PYTEST_ARGS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serve web + Celery worker + beat on the embedded default. Ctrl-C stops every process started here.
+# Serve web + Celery workers + beat on the embedded default. Ctrl-C stops every process started here.
 set -euo pipefail
 BIN="${VENV:-.venv}/bin"
 export DJANGO_SETTINGS_MODULE=config.settings.dev
@@ -18,8 +18,12 @@ trap cleanup INT TERM EXIT
 
 "$BIN/python" manage.py runserver "$HOST:$PORT" --noreload &
 pids+=($!)
-"$BIN/celery" -A config worker -B -Q default,qpu,reports --concurrency 2 -l warning \
-  --schedule var/celerybeat-schedule &
+# Notifications, sweepers and reports, with beat; jobs in a worker of their own, one at a time as in production
+# (DESIGN.md: one QPU runs one job at a time; the README's qpu worker).
+"$BIN/celery" -A config worker -B -Q default,reports --concurrency 2 -l warning -n worker@%h \
+  --schedule "${DJANGO_VAR_DIR:-var}/celerybeat-schedule" &
+pids+=($!)
+"$BIN/celery" -A config worker -Q qpu -P solo -l warning -n qpu@%h &
 pids+=($!)
 
 cat <<MSG
@@ -30,7 +34,7 @@ cat <<MSG
                                                   procurement officer: sora.kang / procurement
     API docs    http://$HOST:$PORT/api/docs/
     Health      http://$HOST:$PORT/readyz
-  Press Ctrl-C to stop the web server, the worker and beat.
+  Press Ctrl-C to stop the web server, the workers and beat.
 
 MSG
 # Stop everything as soon as any one process exits.

@@ -1,9 +1,18 @@
+import json
 import os
+import shutil
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from contextlib import closing
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -82,3 +91,89 @@ def test_manage_refuses_production_only_commands_under_the_default_dev_settings(
         assert result.returncode == 2, result.stdout + result.stderr
         assert "DJANGO_SETTINGS_MODULE=config.settings.base" in result.stderr
     assert not (tmp_path / "static").exists()
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _celery_inspect(env: dict[str, str], command: str) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).with_name("celery")), "-A", "config", "inspect", command, "--json", "--timeout", "5"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        return {}
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.deploy
+def test_make_run_serves_jobs_in_a_solo_worker_of_their_own(tmp_path):
+    """`make run`'s processes (scripts/run.sh), started as a newcomer starts them: the qpu queue has one consumer, a
+    solo worker, so one job runs at a time as in production (DESIGN.md 2); the other worker, with beat, takes the
+    other queues."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        "DJANGO_VAR_DIR": str(tmp_path / "var"),
+        "CELERY_BROKER_URL": "filesystem://",
+        "VENV": str(Path(sys.executable).parent.parent),
+        "PORT": str(port),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    log = tmp_path / "run.log"
+    with log.open("wb") as out:
+        run = subprocess.Popen(  # noqa: S603
+            [shutil.which("bash") or "/bin/bash", str(ROOT / "scripts" / "run.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        queues: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            assert run.poll() is None, log.read_text()
+            queues = _celery_inspect(env, "active_queues")
+            if len(queues) == 2:
+                break
+            time.sleep(1)
+        assert len(queues) == 2, (queues, log.read_text())
+        consumed = {worker: {queue["name"] for queue in found} for worker, found in queues.items()}
+        (qpu_worker,) = [worker for worker, names in consumed.items() if "qpu" in names]
+        assert consumed[qpu_worker] == {"qpu"}
+        (other,) = set(consumed) - {qpu_worker}
+        assert consumed[other] == {"default", "reports"}
+        stats = _celery_inspect(env, "stats")
+        assert stats[qpu_worker]["pool"]["implementation"] == "celery.concurrency.solo:TaskPool"
+        assert stats[qpu_worker]["pool"]["max-concurrency"] == 1
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        os.killpg(run.pid, signal.SIGTERM)
+        try:
+            run.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(timeout=10)
