@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,6 +52,13 @@ def next_slot(hours_ahead: int = 48) -> dt.datetime:
 
 def eur(amount: str) -> Money:
     return Money(Decimal(amount), "EUR")
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.1) -> object:

@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -30,7 +29,7 @@ from scheduling.models import Backend, Booking, Project
 from scheduling.selectors.common import slot_floor
 from scheduling.services import allocation_create, booking_create, membership_add, project_create
 from tests.factories import OrganizationFactory, UserFactory
-from tests.support import wait_for
+from tests.support import free_port, wait_for
 
 ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
@@ -53,13 +52,6 @@ def own_broker_url(suite_broker_url: str) -> str:
     parts = urlsplit(suite_broker_url)
     database = int(parts.path.strip("/") or 0)
     return urlunsplit(parts._replace(path=f"/{(database + 1) % 16}"))
-
-
-def free_port() -> int:
-    """A TCP port on the loopback that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _spawn(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

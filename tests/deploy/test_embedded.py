@@ -2,7 +2,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -93,12 +94,6 @@ def test_manage_refuses_production_only_commands_under_the_default_dev_settings(
     assert not (tmp_path / "static").exists()
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _celery_inspect(env: dict[str, str], command: str) -> dict[str, Any]:
     result = subprocess.run(  # noqa: S603
         [str(Path(sys.executable).with_name("celery")), "-A", "config", "inspect", command, "--json", "--timeout", "5"],
@@ -119,7 +114,7 @@ def test_make_run_serves_jobs_in_a_solo_worker_of_their_own(tmp_path):
     """`make run`'s processes (scripts/run.sh), started as a newcomer starts them: the qpu queue has one consumer, a
     solo worker, so one job runs at a time as in production (DESIGN.md 2); the other worker, with beat, takes the
     other queues."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",

@@ -17,7 +17,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -34,6 +33,7 @@ import redis
 from psycopg import sql
 
 from tests.deploy.readme import command_lines, exported_variables, production_steps
+from tests.support import free_port
 
 pytestmark = pytest.mark.deploy
 
@@ -99,12 +99,6 @@ def wait_for(what: str, predicate: Callable[[], Any], *, timeout: float, interva
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout} s (last: {value!r})")
         time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

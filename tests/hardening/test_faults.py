@@ -13,7 +13,6 @@ import email
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -51,7 +50,7 @@ from scheduling.services import allocation_create, backend_create, booking_creat
 from scheduling.services.jobs import LOST_MESSAGE_AFTER, UNPUBLISHED_AFTER, job_publish_stale, job_submit
 from tests.factories import EquipmentFactory, OrganizationFactory, StaffFactory, UserFactory, ghz
 from tests.hardening.services import CI, postgres_service, redis_service
-from tests.support import wait_for
+from tests.support import free_port, wait_for
 
 pytestmark = pytest.mark.faults
 
@@ -349,12 +348,6 @@ def _client(base: str, token: str, project: Project, backend: Backend, first: dt
         time.sleep(0.02)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(transactional_db, processes, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("restarts the PostgreSQL server")
@@ -366,7 +359,7 @@ def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(transactiona
     world = _world(extra_projects=3)
     clients = [(world.project, world.member), *world.extra]
     tokens = [_token(user) for _project, user in clients]
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",  # production's pool, health checks and timeout
