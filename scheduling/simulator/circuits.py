@@ -182,9 +182,7 @@ def check_circuit(circuit: QuantumCircuit) -> None:
 def circuit_duration_ns(circuit: QuantumCircuit, *, timing: TimingProfile = DEFAULT_TIMING) -> float:
     """Return the ASAP critical path of a native circuit in ns, excluding the final readout."""
     index = {bit: position for position, bit in enumerate(circuit.qubits)}
-    instructions = [
-        (instruction.operation.name, [index[q] for q in instruction.qubits]) for instruction in circuit.data
-    ]
+    instructions = [(instruction.name, [index[q] for q in instruction.qubits]) for instruction in circuit.data]
     # A measurement after which its qubit is idle is part of the final readout, which metering adds once.
     final_measurement = [False] * len(instructions)
     used_later: set[int] = set()
@@ -280,7 +278,7 @@ def transpile_circuit(
     used = {
         native.find_bit(qubit).index
         for instruction in native.data
-        if instruction.operation.name != "barrier"
+        if instruction.name != "barrier"
         for qubit in instruction.qubits
     }
     if len(used) > MAX_QUBITS:  # cannot happen on a 5-qubit target; kept because the rule is the device's
