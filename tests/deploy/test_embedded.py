@@ -1,19 +1,17 @@
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
-from tests.support import free_port
+from tests.support import free_port, kill_process, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -39,29 +37,33 @@ def test_check_deploy_with_production_settings_reports_nothing():
     assert "System check identified no issues" in result.stdout
 
 
-def test_fresh_embedded_install_migrates_and_loads_the_demo_twice(tmp_path):
-    """What `make run` does on a new clone, in a fresh process (import order as a newcomer meets it).
-
-    `migrate` alone prepares the database: it creates the database cache's table too."""
+def _embedded_env(tmp_path: Path, database: str) -> dict[str, str]:
+    """The environment of `make run` (the dev settings' embedded default), in `tmp_path`."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / database}",
         "DJANGO_VAR_DIR": str(tmp_path / "var"),
         "CELERY_BROKER_URL": "filesystem://",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def _run(env: dict[str, str], *argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        list(argv), cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_fresh_embedded_install_migrates_and_loads_the_demo_twice(tmp_path):
+    """What `make run` does on a new clone, in a fresh process (import order as a newcomer meets it).
+
+    `migrate` alone prepares the database: it creates the database cache's table too."""
+    env = _embedded_env(tmp_path, "fresh.sqlite3")
 
     def manage(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return _run(env, sys.executable, "manage.py", *args)
 
     migrated = manage("migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
@@ -95,15 +97,8 @@ def test_manage_refuses_production_only_commands_under_the_default_dev_settings(
 
 
 def _celery_inspect(env: dict[str, str], command: str) -> dict[str, Any]:
-    result = subprocess.run(  # noqa: S603
-        [str(Path(sys.executable).with_name("celery")), "-A", "config", "inspect", command, "--json", "--timeout", "5"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    celery = str(Path(sys.executable).with_name("celery"))
+    result = _run(env, celery, "-A", "config", "inspect", command, "--json", "--timeout", "5", timeout=60)
     if result.returncode != 0:
         return {}
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
@@ -115,25 +110,8 @@ def test_make_run_serves_jobs_in_a_solo_worker_of_their_own(tmp_path):
     solo worker, so one job runs at a time as in production (DESIGN.md 2); the other worker, with beat, takes the
     other queues."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
-        "DJANGO_VAR_DIR": str(tmp_path / "var"),
-        "CELERY_BROKER_URL": "filesystem://",
-        "VENV": str(Path(sys.executable).parent.parent),
-        "PORT": str(port),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    migrated = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    env = _embedded_env(tmp_path, "run.sqlite3") | {"VENV": str(Path(sys.executable).parent.parent), "PORT": str(port)}
+    migrated = _run(env, sys.executable, "manage.py", "migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     log = tmp_path / "run.log"
     with log.open("wb") as out:
@@ -146,15 +124,13 @@ def test_make_run_serves_jobs_in_a_solo_worker_of_their_own(tmp_path):
             start_new_session=True,
         )
     try:
-        deadline = time.monotonic() + 120
-        queues: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+
+        def both_workers() -> dict[str, Any]:
             assert run.poll() is None, log.read_text()
             queues = _celery_inspect(env, "active_queues")
-            if len(queues) == 2:
-                break
-            time.sleep(1)
-        assert len(queues) == 2, (queues, log.read_text())
+            return queues if len(queues) == 2 else {}
+
+        queues = cast(dict[str, Any], wait_for(both_workers, timeout=120, interval=1))
         consumed = {worker: {queue["name"] for queue in found} for worker, found in queues.items()}
         (qpu_worker,) = [worker for worker, names in consumed.items() if "qpu" in names]
         assert consumed[qpu_worker] == {"qpu"}
@@ -166,9 +142,4 @@ def test_make_run_serves_jobs_in_a_solo_worker_of_their_own(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             assert response.status == 200
     finally:
-        os.killpg(run.pid, signal.SIGTERM)
-        try:
-            run.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait(timeout=10)
+        kill_process(run)  # run.sh and every process it started: they share its session
